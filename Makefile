@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine (Python 3.10+ with venv and pip):
+#   make book   build the site into _build/html (creates .venv and installs on first use)
+#   make test   every check: the -W build, package tests, nbval strict over every notebook
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JB_FLAGS := --all -W -n --keep-going
+PYTEST_NB := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: book test lab clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip $(QUIET_PIP)
+	$(BIN)/python -m pip install -q -r requirements.txt $(QUIET_PIP)
+	$(BIN)/python -m pip install -q --no-deps -e . $(QUIET_PIP)
+	@touch $@
+
+book: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . $(JB_FLAGS) || { echo "build failed: see _build/html/reports/*.err.log"; exit 1; }; \
+	echo "Built in $$(( $$(date +%s) - start )) s. Open: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . $(JB_FLAGS) || { cat _build/html/reports/*.err.log 2>/dev/null; exit 1; }; \
+	echo "Book built with -W in $$(( $$(date +%s) - start )) s"
+	$(BIN)/python -m pytest tests chapters exercises $(PYTEST_NB)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+clean:
+	rm -rf _build

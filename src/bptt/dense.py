@@ -1,0 +1,39 @@
+"""A dense tanh layer, Z = tanh(X Wᵀ + b), with its backward pass (chapter 1).
+
+Math (column vectors, chapter 1):  Y = W X + B,  Z = tanh(Y),  X of shape (D, N).
+Code (batch first, as everywhere in the package): rows are examples, X of shape (N, D), so
+``Y = X @ W.T + b`` is the transpose of the math Y, and ``dW`` is dL/dW with no transpose.
+"""
+import numpy as np
+
+from ._validate import as_float_array, check_shape
+
+
+def dense_forward(X, W, b):
+    """Forward pass of one dense tanh layer.
+
+    X: (N, D) inputs, one example per row; W: (H, D); b: (H,).
+    Returns Z (N, H) = tanh(X Wᵀ + b) and the cache (X, W, Z) for dense_backward.
+    """
+    W = as_float_array(W, "W", 2, "(H, D)")
+    H, D = W.shape
+    X = as_float_array(X, "X", 2, "(N, D)", dtype=W.dtype)
+    if X.shape[1] != D:
+        raise ValueError(f"X must have shape (N, D) with D = {D} (from W), got {X.shape}")
+    b = as_float_array(b, "b", 1, "(H,)", dtype=W.dtype)
+    check_shape(b, "b", (H,), "(H,)")
+    Z = np.tanh(X @ W.T + b)
+    return Z, (X, W, Z)
+
+
+def dense_backward(dZ, cache):
+    """Backward pass of dense_forward.
+
+    dZ: (N, H) = dL/dZ. Returns (dX (N, D), dW (H, D), db (H,)):
+    dY = (1 - Z²) ⊙ dZ,  dW = dYᵀ X,  db = Σ_rows dY,  dX = dY W.
+    """
+    X, W, Z = cache
+    dZ = as_float_array(dZ, "dZ", 2, "(N, H)", dtype=W.dtype)
+    check_shape(dZ, "dZ", Z.shape, "(N, H)")
+    dY = (1.0 - Z * Z) * dZ
+    return dY @ W, dY.T @ X, dY.sum(axis=0)
