@@ -1,23 +1,68 @@
-"""Softmax, log-softmax and the two losses of the course, each with its gradient.
+"""Softmax, log-softmax and the two losses of the course, each with its gradient (chapter 5).
 
 Rows are examples: logits ``O`` have shape (N, C). The losses are summed over classes and
 averaged over the N rows, matching the sequence functions (which sum over time steps).
+Single-vector helpers (``softmax_jacobian``, ``output_jacobian``, ``asker_gradient``,
+``entropy``, ``kl_divergence``) take one column vector of shape (C,), as the math does.
 """
 import numpy as np
 
 from ._validate import as_float_array, as_labels, check_shape
 
 
+def _logits(O, axis):
+    """O as a finite float array with at least one class along ``axis`` (ValueError otherwise)."""
+    O = as_float_array(O, "O", shape_doc="(..., C)")
+    if O.ndim == 0:
+        raise ValueError("O must have shape (..., C) with at least one axis, got a 0-D scalar")
+    if not isinstance(axis, (int, np.integer)) or not -O.ndim <= axis < O.ndim:
+        raise ValueError(f"axis must be an integer in [-{O.ndim}, {O.ndim}) for O of shape {O.shape}, got {axis!r}")
+    if O.shape[axis] == 0:
+        raise ValueError(f"O must have shape (..., C) with C >= 1 classes along axis {axis}, got {O.shape}")
+    return O
+
+
+def _rows(O, name="O"):
+    """O as an (N, C) float array with N >= 1 and C >= 1 (ValueError otherwise)."""
+    O = as_float_array(O, name, 2, "(N, C)")
+    if O.shape[0] == 0 or O.shape[1] == 0:
+        raise ValueError(f"{name} must have shape (N, C) with N >= 1 and C >= 1, got {O.shape}")
+    return O
+
+
+def logsumexp(O, axis=-1):
+    """log Σ_i exp(o_i) along ``axis``, computed as m + log Σ_i exp(o_i - m) with m = max_i o_i.
+
+    O: any shape (..., C). Returns an array with ``axis`` removed (a float for a 1-D input).
+    Every exp(o_i - m) lies in [0, 1] and the largest is 1, so nothing overflows and the sum is at least 1.
+    """
+    O = _logits(O, axis)
+    m = O.max(axis=axis, keepdims=True)
+    out = np.squeeze(m, axis=axis) + np.log(np.exp(O - m).sum(axis=axis))
+    return float(out) if out.ndim == 0 else out
+
+
+def softmax_naive(O, axis=-1):
+    """exp(O) / Σ exp(O) along ``axis`` with **no** shift: for demonstrating overflow only.
+
+    O: any shape (..., C). In float64, exp overflows to inf above o ≈ 709.78 (float32: 88.72),
+    and inf / inf gives nan, with a RuntimeWarning from NumPy. Use ``softmax`` in real code.
+    """
+    O = _logits(O, axis)
+    e = np.exp(O)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def log_softmax(O, axis=-1):
     """log softmax(O) along ``axis``, by the log-sum-exp shift: no overflow for large logits."""
-    O = as_float_array(O, "O", shape_doc="(..., C)")
+    O = _logits(O, axis)
     shifted = O - O.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax(O, axis=-1):
     """softmax(O) along ``axis`` (shifted by the maximum first, so exp never overflows)."""
-    O = as_float_array(O, "O", shape_doc="(..., C)")
+    O = _logits(O, axis)
     e = np.exp(O - O.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -28,13 +73,40 @@ def softmax_jacobian(p):
     return np.diag(p) - np.outer(p, p)
 
 
+def output_jacobian(p, V):
+    """dŷ/dh = (diag(p) - p pᵀ) V for ŷ = softmax(V h + c), evaluated at p = ŷ.
+
+    p: (C,) the softmax output; V: (C, H). Returns the (C, H) Jacobian, entry (k, j) = ∂ŷ_k/∂h_j.
+    Row k equals -p_k Vᵀ(p - e_k) transposed, the per-component form of source 001's question.
+    """
+    p = as_float_array(p, "p", 1, "(C,)")
+    V = as_float_array(V, "V", 2, "(C, H)", dtype=p.dtype)
+    if V.shape[0] != p.shape[0]:
+        raise ValueError(f"V must have shape (C, H) with C = {p.shape[0]} (from p), got {V.shape}")
+    return softmax_jacobian(p) @ V
+
+
+def asker_gradient(p, y):
+    """(p 1ᵀ - I) y: the gradient ∂L/∂o of L = -Σ_i y_i log softmax(o)_i, as source 001's asker wrote it.
+
+    p: (C,) = softmax(o); y: (C,) target weights (any real numbers). Entry k is
+    -[y_k (1 - p_k) - Σ_{i≠k} y_i p_k] = (Σ_i y_i) p_k - y_k, so the result is (Σy) p - y:
+    it equals p - y exactly when Σ_i y_i = 1.
+    """
+    p = as_float_array(p, "p", 1, "(C,)")
+    y = as_float_array(y, "y", 1, "(C,)", dtype=p.dtype)
+    check_shape(y, "y", p.shape, "(C,)")
+    C = p.shape[0]
+    return (np.outer(p, np.ones(C)) - np.eye(C)) @ y
+
+
 def nll_loss(O, y):
     """Mean negative log-likelihood of integer labels under softmax(O), and its gradient.
 
     O: (N, C) logits; y: (N,) integer labels in [0, C).
     Returns (loss, dO) with dO = (softmax(O) - onehot(y)) / N of shape (N, C).
     """
-    O = as_float_array(O, "O", 2, "(N, C)")
+    O = _rows(O)
     N, C = O.shape
     y = as_labels(y, "y", (N,), "(N,)", C)
     logp = log_softmax(O)
@@ -50,7 +122,7 @@ def cross_entropy(O, Y):
     O, Y: (N, C). The gradient is (Σ_i y_i) softmax(o) - y per row, divided by N: it is
     softmax(o) - y only when each target row sums to 1.
     """
-    O = as_float_array(O, "O", 2, "(N, C)")
+    O = _rows(O)
     Y = as_float_array(Y, "Y", 2, "(N, C)", dtype=O.dtype)
     check_shape(Y, "Y", O.shape, "(N, C)")
     N = O.shape[0]
@@ -65,7 +137,7 @@ def mse_loss(O, Y):
 
     O, Y: (N, C) floats.
     """
-    O = as_float_array(O, "O", 2, "(N, C)")
+    O = _rows(O)
     Y = as_float_array(Y, "Y", 2, "(N, C)", dtype=O.dtype)
     check_shape(Y, "Y", O.shape, "(N, C)")
     N = O.shape[0]
@@ -73,17 +145,40 @@ def mse_loss(O, Y):
     return float(0.5 * np.sum(diff * diff) / N), diff / N
 
 
+def _as_distribution(p, name):
+    """A (C,) float array with non-negative entries that sum to 1, or ValueError naming ``name``."""
+    p = as_float_array(p, name, 1, "(C,)")
+    if p.size == 0:
+        raise ValueError(f"{name} must be a probability vector of shape (C,) with C >= 1, got shape (0,)")
+    if np.any(p < 0):
+        raise ValueError(f"{name} must be a probability vector of shape (C,): entries >= 0, got min {p.min():.3g}")
+    tol = 1e-5 if p.dtype == np.float32 else 1e-9
+    if abs(float(p.sum()) - 1.0) > tol * p.size:
+        raise ValueError(f"{name} must be a probability vector of shape (C,) summing to 1, "
+                         f"got sum {float(p.sum()):.6g}")
+    return p
+
+
 def entropy(p):
-    """Shannon entropy -Σ p log p (natural log) of a probability vector p (C,); 0 log 0 = 0."""
-    p = as_float_array(p, "p", 1, "(C,)")
+    """Shannon entropy -Σ p log p (natural log) of a probability vector p (C,); 0 log 0 = 0.
+
+    p must be non-negative and sum to 1 (ValueError otherwise).
+    """
+    p = _as_distribution(p, "p")
     nz = p[p > 0]
     return float(-np.sum(nz * np.log(nz)))
 
 
 def kl_divergence(p, q):
-    """KL(p ‖ q) = Σ p log(p / q) for probability vectors p, q of shape (C,)."""
-    p = as_float_array(p, "p", 1, "(C,)")
-    q = as_float_array(q, "q", 1, "(C,)")
+    """KL(p ‖ q) = Σ p log(p / q) for probability vectors p, q of shape (C,); 0 log 0 = 0.
+
+    Both must be non-negative and sum to 1. Returns inf when q_i = 0 where p_i > 0.
+    For any q = softmax(o): cross-entropy(o, p) = entropy(p) + KL(p ‖ q).
+    """
+    p = _as_distribution(p, "p")
+    q = _as_distribution(q, "q")
     check_shape(q, "q", p.shape, "(C,)")
     m = p > 0
+    if np.any(q[m] == 0):
+        return float("inf")
     return float(np.sum(p[m] * (np.log(p[m]) - np.log(q[m]))))

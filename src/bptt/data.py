@@ -1,0 +1,65 @@
+"""Toy sequence tasks whose answers are known, for training small RNNs (chapter 8).
+
+Each generator is seeded and returns inputs ``X`` of shape (N, T, D) and targets in the shapes
+of the package contract, ready for ``bptt.many_to_many`` or ``bptt.many_to_one``:
+
+- ``delayed_recall``: a random symbol arrives at every step; at step t the network must name the
+  symbol it saw ``delay`` steps earlier. Many-to-many, ``loss="nll"``, targets (N, T) ints.
+  Nothing short of a memory of ``delay`` steps does better than chance (1 / n_symbols).
+- ``adding_problem`` (Hochreiter and Schmidhuber, 1997): T random numbers, two of them marked;
+  the target at the last step is their sum. Many-to-one, ``loss="mse"``, targets (N, 1) floats.
+"""
+import numpy as np
+
+from ._validate import check_int
+
+
+def delayed_recall(n_sequences, n_steps, delay, n_symbols=4, seed=0):
+    """Recall the symbol seen ``delay`` steps ago.
+
+    Each sequence holds ``n_steps`` symbols s_1..s_T drawn uniformly from {0, .., S-1}
+    (S = n_symbols), fed one-hot. The target at step t is s_{t-delay} for t > delay, and the
+    extra class S ("nothing to recall yet") for t <= delay.
+
+    n_sequences: N >= 1. n_steps: T >= 2. delay: d with 1 <= d < T. n_symbols: S >= 2.
+    Returns (X, Y): X (N, T, S) float64 one-hot inputs, Y (N, T) int labels in [0, S] (C = S + 1
+    classes), with Y[:, t] == X[:, t - d].argmax(-1) for 0-based t >= d and Y[:, :d] == S.
+    Chance accuracy on the steps t > d is 1 / S; score with ``bptt.train.accuracy(..., from_step=d)``.
+    """
+    N = check_int(n_sequences, "n_sequences", minimum=1)
+    T = check_int(n_steps, "n_steps", minimum=2)
+    d = check_int(delay, "delay", minimum=1)
+    S = check_int(n_symbols, "n_symbols", minimum=2)
+    if d >= T:
+        raise ValueError(f"delay must be smaller than n_steps = {T} (a target needs a symbol d steps back), got {d}")
+    rng = np.random.default_rng(seed)
+    symbols = rng.integers(0, S, size=(N, T))
+    X = np.zeros((N, T, S))
+    X[np.arange(N)[:, None], np.arange(T)[None, :], symbols] = 1.0
+    Y = np.full((N, T), S, dtype=np.intp)
+    Y[:, d:] = symbols[:, :T - d]
+    return X, Y
+
+
+def adding_problem(n_sequences, n_steps, seed=0):
+    """The adding problem: the sum of the two marked numbers, reported at the last step.
+
+    Channel 0 of X holds numbers drawn uniformly from [0, 1); channel 1 marks exactly two steps
+    with 1.0, one in the first half of the sequence and one in the second half.
+    n_sequences: N >= 1. n_steps: T >= 2.
+    Returns (X, y): X (N, T, 2) float64, y (N, 1) float64, the sum of the two marked numbers.
+    Always answering the mean 1 gives the mse loss ½ E[(y - 1)²] = ½ · 1/6 = 1/12 ≈ 0.083.
+    """
+    N = check_int(n_sequences, "n_sequences", minimum=1)
+    T = check_int(n_steps, "n_steps", minimum=2)
+    rng = np.random.default_rng(seed)
+    X = np.zeros((N, T, 2))
+    X[:, :, 0] = rng.random((N, T))
+    half = T // 2
+    first = rng.integers(0, half, size=N)
+    second = rng.integers(half, T, size=N)
+    rows = np.arange(N)
+    X[rows, first, 1] = 1.0
+    X[rows, second, 1] = 1.0
+    y = (X[rows, first, 0] + X[rows, second, 0])[:, None]
+    return X, y

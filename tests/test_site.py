@@ -1,0 +1,240 @@
+"""The built site, as a reader sees it: every page opened in a real headless Chromium.
+
+Checks, for each page of each edition that has been built (`_build/html`, the full edition, and
+`_build/student/html`, the student edition): all math typeset, no request leaves the site, no
+console error beyond an allow-list, every internal link and anchor resolves, every image loads;
+dropdown solutions open in the full edition and are absent from the student edition; a chapter's
+notebook download is a valid notebook; the offline search finds the softmax chapter. A
+screenshot of every page goes to `_build/screenshots/` for a person to look at.
+
+Without Chromium these tests skip with a printed reason, except in CI (CI=true), where a missing
+browser is a failure.
+"""
+import functools
+import html.parser
+import http.server
+import json
+import os
+import pathlib
+import shutil
+import threading
+import urllib.parse
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EDITIONS = {"full": ROOT / "_build" / "html", "student": ROOT / "_build" / "student" / "html"}
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
+                             shutil.which("chromium") or "") if p and pathlib.Path(p).exists()), None)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Console messages a clean Jupyter Book 1 page logs in a fresh browser, each harmless:
+ALLOWED_CONSOLE = {
+    # sphinx-thebe's script and the theme both declare this constant; the second declaration is a
+    # no-op for a site without live code (thebe is off).
+    "Identifier 'THEBE_JS_URL' has already been declared": "thebe script included twice by JB1",
+    # pydata-sphinx-theme reads a theme mode from localStorage that a new profile does not have.
+    "Got invalid theme mode": "no stored light/dark preference in a fresh browser profile",
+}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pages(site):
+    """Every HTML page of a site, as paths relative to its root (genindex and redirects kept)."""
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
+                  if "_static" not in p.parts and "_sources" not in p.parts and "reports" not in p.parts)
+
+
+def built_editions():
+    return [name for name, site in EDITIONS.items() if (site / "index.html").exists()]
+
+
+def is_redirect(path):
+    return 'http-equiv="Refresh"' in path.read_text(errors="replace")[:2000]
+
+
+def page_params(browser_pages=False):
+    """(edition, page) pairs; for the browser, redirect stubs (index.html) are left out."""
+    return [pytest.param(ed, page, id=f"{ed}:{page}") for ed in built_editions() for page in pages(EDITIONS[ed])
+            if not (browser_pages and is_redirect(EDITIONS[ed] / page))]
+
+
+# ----------------------------------------------------------------------------- static checks (no browser)
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.imgs = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("name"):
+            self.ids.add(a["name"])
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+        if tag == "img" and a.get("src"):
+            self.imgs.append(a["src"])
+
+
+@functools.lru_cache(maxsize=None)
+def parsed(path):
+    p = _Links()
+    p.feed(path.read_text(errors="replace"))
+    return p
+
+
+@pytest.mark.parametrize("edition, page", page_params())
+def test_internal_links_and_anchors_resolve(edition, page):
+    site = EDITIONS[edition]
+    here = site / page
+    broken = []
+    refs = parsed(here).hrefs + parsed(here).imgs
+    if is_redirect(here):
+        refs.append(here.read_text().split('url=', 1)[1].split('"', 1)[0])
+    for href in refs:
+        u = urllib.parse.urlsplit(href)
+        if u.scheme or u.netloc or href.startswith(("mailto:", "javascript:")):
+            continue
+        target = here if not u.path else (here.parent / urllib.parse.unquote(u.path)).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            broken.append(f"{href} (no file)")
+        elif u.fragment and target.suffix == ".html" and urllib.parse.unquote(u.fragment) not in parsed(target).ids:
+            broken.append(f"{href} (no anchor)")
+    assert not broken, f"{edition}:{page} has broken links: {broken}"
+
+
+# ----------------------------------------------------------------------------- the browser
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        msg = "no Chromium found (apt-get install chromium, or set CHROMIUM=/path)"
+        if IN_CI:
+            pytest.fail(msg + ": in CI the browser checks must run")
+        print(f"\nSKIPPING browser checks: {msg}")
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def servers():
+    """One local HTTP server per built edition: {edition: base URL}."""
+    out, httpds = {}, []
+    for name in built_editions():
+        handler = functools.partial(_Quiet, directory=str(EDITIONS[name]))
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        out[name] = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        httpds.append(httpd)
+    yield out
+    for h in httpds:
+        h.shutdown()
+
+
+def open_page(browser, base, page, width=1280, height=900):
+    """Open a page; return (page, off-site requests, unexpected console errors)."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+    p = ctx.new_page()
+    offsite, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            offsite.append(r.request.url)
+            r.abort()
+
+    p.route("**/*", route)
+    p.on("console", lambda m: errors.append(m.text) if m.type == "error" and
+         not any(a in m.text for a in ALLOWED_CONSOLE) else None)
+    p.on("pageerror", lambda e: errors.append(str(e)) if not any(a in str(e) for a in ALLOWED_CONSOLE) else None)
+    p.goto(base + page, wait_until="load")
+    p.wait_for_function("() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)")
+    p.evaluate("() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null")
+    return ctx, p, offsite, errors
+
+
+@pytest.mark.parametrize("edition, page", page_params(browser_pages=True))
+def test_page_in_browser(browser, servers, edition, page):
+    ctx, p, offsite, errors = open_page(browser, servers[edition], page)
+    try:
+        math = p.evaluate("""() => ({
+            spans: document.querySelectorAll('span.math, div.math').length,
+            typeset: document.querySelectorAll('mjx-container').length,
+            merrors: document.querySelectorAll('mjx-merror, merror').length,
+            raw: (document.querySelector('main') || document.body).innerText.match(/\\\\[\\(\\[]/g) })""")
+        assert math["merrors"] == 0, f"{page}: {math['merrors']} MathJax error nodes"
+        assert not math["raw"], f"{page}: untypeset math left in the text ({len(math['raw'])} raw \\( or \\[)"
+        assert math["typeset"] >= math["spans"], f"{page}: {math['spans']} math elements, {math['typeset']} typeset"
+        bad_imgs = p.evaluate("() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+                              ".map(i => i.getAttribute('src'))")
+        assert not bad_imgs, f"{page}: images that did not load: {bad_imgs}"
+        solutions = p.locator(".solution")
+        if edition == "student":
+            assert solutions.count() == 0, f"{page}: the student edition shows {solutions.count()} solutions"
+        elif solutions.count():
+            first = solutions.first
+            body = first.locator(".solution-content, section").first
+            assert not body.is_visible(), f"{page}: a solution is open before any click"
+            first.locator(".admonition-title, button.toggle-button").first.click()
+            body.wait_for(state="visible", timeout=5000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        p.screenshot(path=str(SHOTS / f"{edition}--{page.replace('/', '--')}.png"), full_page=True)
+        assert not offsite, f"{page}: requests that leave the site: {offsite}"
+        assert not errors, f"{page}: console errors: {errors}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("page", ["book/intro.html", "chapters/06_many_to_many.html"])
+def test_phone_width_screenshots(browser, servers, page):
+    if "full" not in servers or not (EDITIONS["full"] / page).exists():
+        pytest.skip(f"{page} is not built")
+    ctx, p, offsite, errors = open_page(browser, servers["full"], page, width=390, height=844)
+    try:
+        overflow = p.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        p.screenshot(path=str(SHOTS / f"phone--{page.replace('/', '--')}.png"), full_page=True)
+        assert overflow <= 1, f"{page} scrolls sideways by {overflow}px at phone width"
+        assert not offsite and not errors, (offsite, errors)
+    finally:
+        ctx.close()
+
+
+def test_chapter_notebook_download_is_a_valid_notebook(servers):
+    import nbformat
+    site = EDITIONS["full"]
+    chapters = sorted((site / "_sources" / "chapters").glob("*.ipynb")) if "full" in servers else []
+    if not chapters:
+        pytest.skip("the full edition is not built")
+    page = (site / "chapters" / (chapters[0].stem + ".html")).read_text()
+    assert f"_sources/chapters/{chapters[0].name}" in page, "the chapter page has no notebook download link"
+    for nb in chapters:
+        nbformat.validate(nbformat.read(nb, as_version=4))
+
+
+def test_offline_search_finds_the_softmax_chapter(browser, servers):
+    if "full" not in servers:
+        pytest.skip("the full edition is not built")
+    ctx, p, offsite, errors = open_page(browser, servers["full"], "search.html?q=softmax")
+    try:
+        p.wait_for_selector("#search-results ul.search li", timeout=15000)
+        hits = p.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.getAttribute('href'))")
+        assert any("05_softmax_nll" in h for h in hits), f"search for softmax lists {hits}"
+        assert not offsite, offsite
+    finally:
+        ctx.close()
