@@ -357,7 +357,7 @@ def plot_nonnormal(W, g_last, n_lags=100, W_normal=None):
     ax.semilogy(k, norms_by_lag(W, ones, g[None])[0], lw=2, label=r"non-normal $W$: $\|(W^\top)^k g_T\|$")
     if W_normal is not None:
         Wn = _check_square(W_normal, "W_normal")
-        ax.semilogy(k, norms_by_lag(Wn, ones, g[None])[0], lw=2, label=r"normal $W$, same eigenvalues")
+        ax.semilogy(k, norms_by_lag(Wn, ones, g[None])[0], lw=4, alpha=0.5, label=r"normal $W$, same eigenvalues")
     ax.semilogy(k, spectral_norm(W) ** k * np.linalg.norm(g), "k--", lw=1,
                 label=rf"$\|W\|_2^k$ = {spectral_norm(W):.2f}$^k$ (bound)")
     ax.semilogy(k, spectral_radius(W) ** k * np.linalg.norm(g), "k:", lw=1,
@@ -371,20 +371,21 @@ def plot_nonnormal(W, g_last, n_lags=100, W_normal=None):
     return fig
 
 
-def plot_norms_by_lag(panels):
-    """One panel per entry of ``panels``: a list of (title, [(label, norms (T+1,)), ...]); log y axis."""
+def plot_norms_by_lag(panels, ylabel=r"$\|g_{T-k}\| \;/\; \|g_T\|$"):
+    """One panel per entry of ``panels``: a list of (title, [(label, norms (K,)), ...]) against the lag
+    k = 0..K-1, log y axis; ``ylabel`` names the quantity."""
     plt = _plt()
     if not isinstance(panels, (list, tuple)) or not panels:
         raise TypeError("panels must be a non-empty list of (title, [(label, norms), ...])")
     fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), sharey=True, squeeze=False)
     for ax, (title, curves) in zip(axes[0], panels):
         for label, norms in curves:
-            norms = as_float_array(norms, "norms", 1, "(T+1,)")
+            norms = as_float_array(norms, "norms", 1, "(K,)")
             ax.semilogy(np.arange(norms.shape[0]), norms, lw=1.8, label=label)
         ax.axhline(1.0, color="gray", lw=0.8, ls=":")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("lag k")
-    axes[0][0].set_ylabel(r"$\|g_{T-k}\| \;/\; \|g_T\|$")
+    axes[0][0].set_ylabel(ylabel)
     axes[0][0].legend(fontsize=9)
     fig.tight_layout()
     return fig
@@ -393,22 +394,28 @@ def plot_norms_by_lag(panels):
 def plot_contributions(panels, floor=1e-12):
     """Heatmaps of log10 ‖∂L_s/∂W through step t‖ (loss step s down, copy step t across).
 
-    panels: a list of (title, M) with M (T, T) the Frobenius norms, zero above the diagonal
-    (drawn blank). Entries below ``floor`` are drawn at the floor.
+    panels: a list of (title, M) with M (T, T) the Frobenius norms, zero above the diagonal.
+    Exact zeros are drawn blank, entries below ``floor`` at the floor; all panels share one
+    colour scale.
     """
     plt = _plt()
     if not isinstance(panels, (list, tuple)) or not panels:
         raise TypeError("panels must be a non-empty list of (title, M (T, T))")
-    fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), squeeze=False)
-    for ax, (title, M) in zip(axes[0], panels):
+    logs = []
+    for _, M in panels:
         M = as_float_array(M, "M", 2, "(T, T)")
-        T = M.shape[0]
-        L = np.where(np.tril(np.ones((T, T), bool)), np.log10(np.maximum(M, floor)), np.nan)
-        im = ax.imshow(L, origin="upper", cmap="viridis", extent=(0.5, T + 0.5, T + 0.5, 0.5))
+        check_shape(M, "M", (M.shape[0], M.shape[0]), "(T, T)")
+        logs.append(np.where(M > 0, np.log10(np.maximum(M, floor)), np.nan))
+    finite = np.concatenate([L[np.isfinite(L)] for L in logs])
+    vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), squeeze=False, constrained_layout=True)
+    for ax, (title, _), L in zip(axes[0], panels, logs):
+        T = L.shape[0]
+        im = ax.imshow(L, origin="upper", cmap="viridis", vmin=vmin, vmax=vmax,
+                       extent=(0.5, T + 0.5, T + 0.5, 0.5))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("step t of the copy of W")
-        ax.set_ylabel("loss step s")
-        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-        cb.set_label(r"$\log_{10}\|\partial L_s/\partial W^{(t)}\|$", fontsize=9)
-    fig.tight_layout()
+    axes[0][0].set_ylabel("loss step s")
+    cb = fig.colorbar(im, ax=list(axes[0]), shrink=0.9)
+    cb.set_label(r"$\log_{10}\|\partial L_s/\partial W^{(t)}\|$", fontsize=9)
     return fig

@@ -166,7 +166,7 @@ def entropy(p):
     """
     p = _as_distribution(p, "p")
     nz = p[p > 0]
-    return float(-np.sum(nz * np.log(nz)))
+    return float(-np.sum(nz * np.log(nz))) + 0.0      # + 0.0 turns -0.0 (one-hot) into 0.0
 
 
 def kl_divergence(p, q):

@@ -22,6 +22,12 @@ def _axes(ax, figsize=(7, 3.5)):
     return ax
 
 
+def _short(v):
+    """Two decimals without the leading zero: 0.07 -> '.07', -0.5 -> '-.50', 1 -> '1.00'."""
+    text = f"{v:.2f}"
+    return text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
+
+
 def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
     """tanh(a) and tanh'(a) = 1 - tanh²(a) on [-a_max, a_max], saturated region shaded.
 
@@ -78,7 +84,7 @@ def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annota
     if annotate_diagonal:
         hi = float(np.abs(M).max()) or 1.0
         for k in range(min(M.shape)):
-            ax.text(k, k, f"{M[k, k]:.2f}".replace("0.", "."), ha="center", va="center", fontsize=SMALL,
+            ax.text(k, k, _short(M[k, k]), ha="center", va="center", fontsize=SMALL,
                     color="white" if abs(M[k, k]) > 0.6 * hi else "black")
     ax.set_xticks(range(M.shape[1]), [str(j + 1) for j in range(M.shape[1])])
     ax.set_yticks(range(M.shape[0]), [str(i + 1) for i in range(M.shape[0])])
