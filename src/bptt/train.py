@@ -76,11 +76,12 @@ def clip_by_norm(grads, threshold):
     Returns a new Params: the same arrays scaled by min(1, θ / ‖g‖), so the direction is kept.
     """
     grads = _as_params(grads, "grads")
-    theta = _positive(threshold, "threshold")
-    norm = grads.norm()
-    if norm <= theta:
-        return grads.copy()
-    return grads.scale(theta / norm)
+    return _clip_norm(grads, _positive(threshold, "threshold"), grads.norm())
+
+
+def _clip_norm(grads, theta, norm):
+    """clip_by_norm without the checks; ``norm`` is ``grads.norm()``."""
+    return grads.copy() if norm <= theta else grads.scale(theta / norm)
 
 
 def clip_by_value(grads, limit):
@@ -90,7 +91,11 @@ def clip_by_value(grads, limit):
     |g_i| > c become ±c, so a gradient with some large and some small entries changes direction.
     """
     grads = _as_params(grads, "grads")
-    c = _positive(limit, "limit")
+    return _clip_value(grads, _positive(limit, "limit"))
+
+
+def _clip_value(grads, c):
+    """clip_by_value without the checks."""
     return Params(*(np.clip(g, -c, c) for g in grads))
 
 
@@ -104,6 +109,11 @@ def sgd_step(params, grads, lr):
     for name, p, g in zip(Params._fields, params, grads):
         if p.shape != g.shape:
             raise ValueError(f"grads.{name} must have the shape of params.{name} = {p.shape}, got {g.shape}")
+    return _sgd(params, grads, lr)
+
+
+def _sgd(params, grads, lr):
+    """sgd_step without the checks."""
     return Params(*(p - lr * g for p, g in zip(params, grads)))
 
 
@@ -124,8 +134,14 @@ class Adam:
         self.t, self.m, self.v = 0, None, None
 
     def step(self, params, grads):
+        """One update: returns the new Params. params, grads: Params of the same shapes."""
         params = _as_params(params, "params")
         grads = _as_params(grads, "grads")
+        if self.m is not None and any(m.shape != p.shape for m, p in zip(self.m, params)):
+            raise ValueError("params must keep the shapes of the first call to Adam.step")
+        return self._step(params, grads)
+
+    def _step(self, params, grads):
         if self.m is None:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
@@ -149,11 +165,15 @@ class History(NamedTuple):
     params: the final Params. loss (steps,): the minibatch loss before each update.
     grad_norm (steps,): ‖g‖ of each (truncated) gradient before clipping.
     clipped (steps,) bool: whether clipping changed that gradient.
+    stopped_at: None, or the step at which the loss, the gradient or the updated parameters
+    overflowed (inf or NaN); training stopped there, ``params`` are the last finite ones and
+    later entries are NaN.
     """
     params: Params
     loss: np.ndarray
     grad_norm: np.ndarray
     clipped: np.ndarray
+    stopped_at: object = None
 
 
 def train(params, X, Y, loss="nll", steps=200, batch_size=32, lr=0.1, optimizer="sgd", truncate=None,
@@ -165,8 +185,9 @@ def train(params, X, Y, loss="nll", steps=200, batch_size=32, lr=0.1, optimizer=
     ``bptt.many_to_one`` (mse (N, C) / nll (N,)). Each step draws ``batch_size`` rows of X at
     random (seeded), computes the gradient with ``truncate`` (None = full BPTT, k = chunks of k
     steps), clips it by norm (``clip_norm`` = θ) or elementwise (``clip_value`` = c) if asked,
-    and updates with ``optimizer`` "sgd" or "adam" at learning rate ``lr``.
-    Returns History(params, loss (steps,), grad_norm (steps,), clipped (steps,)).
+    and updates with ``optimizer`` "sgd" or "adam" at learning rate ``lr``. Should an update
+    overflow (inf or NaN), training stops there and says so in ``History.stopped_at``.
+    Returns History(params, loss (steps,), grad_norm (steps,), clipped (steps,), stopped_at).
     """
     params = _as_params(params, "params")
     X = as_float_array(X, "X", 3, "(N, T, D)")
@@ -194,21 +215,30 @@ def train(params, X, Y, loss="nll", steps=200, batch_size=32, lr=0.1, optimizer=
 
     rng = np.random.default_rng(seed)
     opt = Adam(lr) if optimizer == "adam" else None
-    losses, norms = np.empty(steps), np.empty(steps)
+    losses, norms = np.full(steps, np.nan), np.full(steps, np.nan)
     clipped = np.zeros(steps, dtype=bool)
-    for i in range(steps):
-        rows = rng.choice(N, size=batch_size, replace=False)
-        value, grads = grad_fn(params, X[rows], Y[rows], loss=loss, truncate=truncate)
-        losses[i] = value
-        norms[i] = grads.norm()
-        if clip_norm is not None:
-            clipped[i] = norms[i] > clip_norm
-            grads = clip_by_norm(grads, clip_norm)
-        elif clip_value is not None:
-            clipped[i] = any(np.any(np.abs(g) > clip_value) for g in grads)
-            grads = clip_by_value(grads, clip_value)
-        params = opt.step(params, grads) if opt else sgd_step(params, grads, lr)
-    return History(params, losses, norms, clipped)
+    stopped_at = None
+    with np.errstate(all="ignore"):                         # a diverging run is detected below
+        for i in range(steps):
+            rows = rng.choice(N, size=batch_size, replace=False)
+            value, grads = grad_fn(params, X[rows], Y[rows], loss=loss, truncate=truncate)
+            losses[i] = value
+            norms[i] = grads.norm()
+            if not (np.isfinite(value) and np.isfinite(norms[i])):
+                stopped_at = i
+                break
+            if clip_norm is not None:
+                clipped[i] = norms[i] > clip_norm
+                grads = _clip_norm(grads, clip_norm, norms[i])
+            elif clip_value is not None:
+                clipped[i] = any(np.any(np.abs(g) > clip_value) for g in grads)
+                grads = _clip_value(grads, clip_value)
+            new = opt._step(params, grads) if opt else _sgd(params, grads, lr)
+            if not all(np.all(np.isfinite(p)) for p in new):
+                stopped_at = i
+                break
+            params = new
+    return History(params, losses, norms, clipped, stopped_at)
 
 
 def accuracy(params, X, Y, from_step=0):
@@ -264,3 +294,129 @@ def window_truncated(params, X, Y, k, loss="mse"):
             db += delta.sum(axis=0)
             g = delta @ params.W                             # Wᵀ δ_t, batch first
     return det.loss, Params(dW, dU, det.grads.V, db, det.grads.c)
+
+
+# ----------------------------------------------------------------------------- figures (chapter 8)
+
+def _axes(ax, figsize=(7, 3.5)):
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def draw_truncation(T, k, ax=None):
+    """Picture of ``truncate=k`` on a sequence of T steps; returns the matplotlib Axes.
+
+    Top row: the losses L_1..L_T. Middle row: the states h_0..h_T, joined left to right by the
+    forward arrows (the state is carried everywhere). Bottom: the backward arrows g_t -> g_{t-1},
+    drawn inside each chunk of k steps and cut (red cross) where a chunk begins.
+    """
+    T = check_int(T, "T", minimum=1)
+    k = check_int(k, "k", minimum=1)
+    ax = _axes(ax, figsize=(7, 2.6))
+    colors = ("#dbe9f6", "#fde7d3")
+    for m, start in enumerate(range(1, T + 1, k)):               # chunk m covers start .. start+k-1
+        stop = min(start + k - 1, T)
+        ax.axvspan(start - 0.45, stop + 0.45, color=colors[m % 2], zorder=0)
+        ax.text((start + stop) / 2, -1.55, f"chunk {m + 1}", ha="center", va="center", fontsize=9)
+    for t in range(T + 1):
+        ax.add_patch(_circle(t, 0.0))
+        ax.text(t, 0.0, f"$h_{{{t}}}$", ha="center", va="center", fontsize=9, zorder=3)
+        if t >= 1:
+            ax.annotate("", xy=(t - 0.3, 0.0), xytext=(t - 0.7, 0.0),
+                        arrowprops=dict(arrowstyle="->", color="0.3", lw=1.2))
+            ax.text(t, 1.1, f"$L_{{{t}}}$", ha="center", va="center", fontsize=9)
+            ax.annotate("", xy=(t, 0.32), xytext=(t, 0.85),
+                        arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.0))
+            cut = t > 1 and (t - 1) % k == 0                    # no gradient from δ_t into h_{t-1}
+            if cut:
+                ax.plot(t - 0.5, -0.75, marker="x", color="tab:red", markersize=9, mew=2.5)
+            else:
+                ax.annotate("", xy=(t - 0.75, -0.75), xytext=(t - 0.25, -0.75),
+                            arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.4))
+    ax.text(-0.45, -0.75, "gradient", ha="right", va="center", fontsize=9, color="tab:blue")
+    ax.text(-0.45, 0.42, "state", ha="right", va="center", fontsize=9, color="0.3")
+    ax.set_xlim(-1.9, T + 0.6)
+    ax.set_ylim(-1.9, 1.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"truncate={k}, T={T}: the state crosses every boundary, the gradient none", fontsize=10)
+    return ax
+
+
+def _circle(x, y):
+    from matplotlib.patches import Circle
+    return Circle((x, y), 0.3, facecolor="white", edgecolor="0.2", lw=1.0, zorder=2)
+
+
+def draw_clipping(vectors, theta, c, ax=None):
+    """2-D picture of norm clipping (θ, circle) against elementwise clipping (c, square).
+
+    vectors: (M, 2) gradients. Each is drawn in grey, its norm-clipped version in blue (same
+    direction, on the circle if it was longer than θ) and its elementwise-clipped version in
+    orange (inside the square [-c, c]²). Returns the Axes.
+    """
+    G = as_float_array(vectors, "vectors", 2, "(M, 2)")
+    if G.shape[1] != 2:
+        raise ValueError(f"vectors must have shape (M, 2) (2-D gradients), got {G.shape}")
+    theta, c = _positive(theta, "theta"), _positive(c, "c")
+    ax = _axes(ax, figsize=(4.5, 4.5))
+    phi = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(theta * np.cos(phi), theta * np.sin(phi), color="tab:blue", lw=1, ls="--", label=rf"$\|g\| = \theta = {theta:g}$")
+    ax.plot([-c, c, c, -c, -c], [-c, -c, c, c, -c], color="tab:orange", lw=1, ls="--", label=rf"$|g_i| = c = {c:g}$")
+    kw = dict(angles="xy", scale_units="xy", scale=1, width=0.008)
+    for i, g in enumerate(G):
+        n = np.linalg.norm(g)
+        gn = g * min(1.0, theta / n) if n > 0 else g
+        gv = np.clip(g, -c, c)
+        ax.quiver(0, 0, *g, color="0.6", **kw, label="g" if i == 0 else None)
+        ax.quiver(0, 0, *gv, color="tab:orange", **kw, label="elementwise" if i == 0 else None)
+        ax.quiver(0, 0, *gn, color="tab:blue", **kw, label="norm" if i == 0 else None)
+    lim = 1.1 * max(np.abs(G).max(), theta, c)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    ax.set_xlabel("$g_1$")
+    ax.set_ylabel("$g_2$")
+    ax.legend(fontsize=9, loc="lower left")
+    return ax
+
+
+def plot_training(histories, labels, accuracies, chance_loss, chance_accuracy, smooth=20, title=""):
+    """Two panels: smoothed minibatch loss against step (left), final accuracy per run (right).
+
+    histories: list of History; labels: one string per run; accuracies: one float per run.
+    chance_loss, chance_accuracy: drawn as dashed lines. smooth: moving-average window.
+    Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+    if not (len(histories) == len(labels) == len(accuracies)) or not histories:
+        raise ValueError("histories, labels and accuracies must be non-empty lists of the same length")
+    smooth = check_int(smooth, "smooth", minimum=1)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(7.5, 3.8), gridspec_kw={"width_ratios": [1.5, 1]})
+    box = np.ones(smooth) / smooth
+    for h, lab in zip(histories, labels):
+        loss = np.asarray(h.loss, dtype=float)
+        curve = np.convolve(loss, box, mode="valid") if loss.size >= smooth else loss
+        a1.plot(np.arange(curve.size) + (loss.size - curve.size), curve, lw=1.3, label=lab)
+    a1.axhline(chance_loss, color="0.3", ls="--", lw=1, label="chance")
+    a1.set_yscale("log")
+    a1.set_xlabel("training step")
+    a1.set_ylabel(f"loss (mean of {smooth} steps)")
+    a1.legend(fontsize=9, ncol=2)
+    x = np.arange(len(labels))
+    bars = a2.bar(x, accuracies, color=[f"C{i}" for i in range(len(labels))])
+    for b, acc in zip(bars, accuracies):
+        a2.text(b.get_x() + b.get_width() / 2, acc + 0.02, f"{acc:.2f}", ha="center", fontsize=9)
+    a2.axhline(chance_accuracy, color="0.3", ls="--", lw=1)
+    a2.set_xticks(x, labels, fontsize=9, rotation=30, ha="right")
+    a2.set_ylim(0, 1.12)
+    a2.set_ylabel("test accuracy")
+    a2.set_title(f"dashed: chance {chance_accuracy:.3g}", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
