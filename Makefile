@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine (Python 3.10+ with venv and pip):
 #   make book   build the site into _build/html (creates .venv and installs on first use)
-#   make test   every check: the -W build, package tests, nbval strict over every notebook
+#   make test   every check: both editions built with -W, package tests, nbval strict over every
+#               notebook, assignments released and graded, every page in headless Chromium
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
@@ -28,6 +29,7 @@ test: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . $(JB_FLAGS) || { cat _build/html/reports/*.err.log 2>/dev/null; exit 1; }; \
 	echo "Book built with -W in $$(( $$(date +%s) - start )) s"
+	$(MAKE) --no-print-directory book-student
 	$(BIN)/python -m pytest tests $(wildcard chapters exercises) $(PYTEST_NB)
 
 lab: $(STAMP)
