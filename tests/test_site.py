@@ -208,8 +208,17 @@ def test_phone_width_screenshots(browser, servers, page):
     ctx, p, offsite, errors = open_page(browser, servers["full"], page, width=390, height=844)
     try:
         overflow = p.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        # Formulas that run past the screen's edge without a scroll box of their own are cut off.
+        cut = p.evaluate("""() => [...document.querySelectorAll('mjx-container')].filter(m => {
+            if (m.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+            for (let e = m; e; e = e.parentElement) {
+                const ox = getComputedStyle(e).overflowX;
+                if ((ox === 'auto' || ox === 'scroll') && e.scrollWidth > e.clientWidth) return false;
+            }
+            return true; }).length""")
         p.screenshot(path=str(SHOTS / f"phone--{page.replace('/', '--')}.png"), full_page=True)
         assert overflow <= 1, f"{page} scrolls sideways by {overflow}px at phone width"
+        assert cut == 0, f"{page}: {cut} formulas run off the screen at phone width"
         assert not offsite and not errors, (offsite, errors)
     finally:
         ctx.close()
