@@ -135,7 +135,7 @@ def test_training_is_seeded_and_passes_truncate(task):
     b = train(p, X, Y, steps=5, batch_size=8, seed=1)
     c = train(p, X, Y, steps=5, batch_size=8, seed=1, truncate=1)
     assert np.array_equal(a.loss, b.loss) and np.array_equal(a.params.W, b.params.W)
-    assert a.loss[0] == c.loss[0]                     # same forward pass, same loss ...
+    assert a.loss[0] == pytest.approx(c.loss[0], rel=1e-12)                     # same forward pass, same loss ...
     assert not np.allclose(a.params.W, c.params.W)    # ... but a different (truncated) gradient
     one = train(p, X, Y, steps=1, batch_size=8, seed=1, truncate=1)
     rows = np.random.default_rng(1).choice(len(X), size=8, replace=False)
@@ -160,7 +160,8 @@ def test_training_records_clipping(task):
 
 def test_training_stops_when_it_overflows(task):
     X, Y, p = task
-    h = train(p, X, Y, steps=40, batch_size=8, lr=1e300)
+    # the loss stays finite while the logits are huge (log-sum-exp); the update itself overflows
+    h = train(p, X, Y, steps=40, batch_size=8, lr=1e305)
     assert h.stopped_at is not None and h.stopped_at < 40
     assert np.isnan(h.loss[h.stopped_at + 1:]).all() and np.isfinite(h.loss[:h.stopped_at]).all()
     assert all(np.isfinite(a).all() for a in h.params)

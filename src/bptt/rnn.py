@@ -11,20 +11,26 @@ Code puts the batch first: X (N, T, D), one step is ``A = H_prev @ W.T + X[:, t]
 Two implementations live here and are tested equal:
 - the per-step one that the chapters teach (``step_forward``/``step_backward`` and
   ``many_to_many_loop``), short and literal;
-- the fast one behind ``many_to_one``/``many_to_many``: only the recurrence stays in the time
-  loop; the input projection, the output layer, the loss and the weight gradients are matrix
-  products over many rows at once, in chunks of a few hundred rows whose buffers are reused.
-  Hidden states are stored time-major, float32 stays float32.
+- the fast one behind ``many_to_one``/``many_to_many``: only the recurrence loops over time
+  steps; the output layer's gradient, the direct terms and the weight gradients are matrix
+  products over chunks of a few hundred rows whose buffers are reused (never one temporary of
+  the whole sequence). Hidden states are stored time-major, float32 stays float32. With
+  ``truncate=k`` it goes segment by segment and keeps only one segment's states, so memory
+  falls with k.
 """
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import as_float_array, as_labels, check_choice, check_int, check_shape
+from .losses import mse_loss, nll_loss
 from .params import Params, check_params
 
 LOSSES = ("mse", "nll")
-CHUNK_ROWS = 512  # rows (time steps x batch) per matrix product in the output layer and weight gradients
+CHUNK_ROWS = 1024  # rows (time steps x batch) per chunk of the backward pass, at most; and a chunk
+CHUNK_PART = 8     # is at most 1/CHUNK_PART of the states kept, so its buffers stay small beside them
+                   # (1/(2·CHUNK_PART) with truncate=k: k+1 states are few beside the gradients)
 
 
 class Result(NamedTuple):
@@ -60,8 +66,8 @@ def _check_inputs(params, X, targets, loss, h0, truncate, last_only):
         if np.ndim(targets) != len(shape):
             raise ValueError(f"{name} must hold integer labels with shape {doc}, got shape {np.shape(targets)}")
         targets = as_labels(targets, name, shape, doc, C)
-    if h0 is None:
-        h0 = np.zeros((N, H), dtype=dtype)
+    if h0 is None:                                      # a read-only view of one zero: no memory
+        h0 = np.broadcast_to(np.zeros((), dtype=dtype), (N, H))
     else:
         h0 = as_float_array(h0, "h0", 2, "(N, H)", dtype=dtype)
         check_shape(h0, "h0", (N, H), "(N, H)")
@@ -70,41 +76,168 @@ def _check_inputs(params, X, targets, loss, h0, truncate, last_only):
 
 
 # ----------------------------------------------------------------------------- fast path
+#
+# Layout: hidden states time-major, Hs[t] is the (N, H) block h_t of the whole batch, so a run of
+# steps is a (rows, H) matrix with rows = steps x N. The backward pass works on chunks of up to
+# CHUNK_ROWS rows (and at most 1/CHUNK_PART of the states): the output layer's gradient, the
+# direct terms Vᵀ dL/do_t and the weight gradients are matrix products over a whole chunk, with
+# buffers allocated once per call (_Workspace), never one temporary of the whole sequence; only
+# the recurrence loops over steps. The forward pass computes U x_t for a chunk of steps at once.
+# (BLAS rounds a row of a product differently in products of different heights, so a different
+# chunking, or a truncation, can change the loss in its last bits; tests compare to 1e-12.)
+# With truncate=k the sequence is done segment by segment (forward, then backward over k steps):
+# only one segment's states are kept, and the state's value is carried to the next segment.
+
+class _Workspace:
+    """The buffers of one call, each at most one chunk (steps time steps x N rows) big.
+
+    G (steps, N, H): direct terms Vᵀ dL/do_t, overwritten in place by δ_t.
+    rows: (steps·N)·max(C, D, H) numbers, holding in turn a chunk's inputs x_t copied time-major
+    (forward), its logits O (then dL/dO), its 1 - h_t², and its inputs again (backward).
+    acc: a product δᵀ h, δᵀ x or dOᵀ h (or a block of its rows) before it is added to its gradient.
+    carry (N, H): Wᵀ δ_{t+1} (batch first: δ_{t+1} W) in the backward pass; h_{t-1} Wᵀ in the forward.
+    """
+
+    def __init__(self, steps, N, D, H, C, dtype):
+        self.steps = steps
+        self.G = np.empty((steps, N, H), dtype=dtype)
+        self.rows = np.empty(steps * N * max(C, D, H), dtype=dtype)
+        self.acc = np.empty(min(steps * N, max(H, C)) * max(H, D), dtype=dtype)   # dW, dV, dU whole if it can
+        self.carry = np.empty((N, H), dtype=dtype)
+
+    def block(self, *shape):
+        """A view of the rows buffer with this shape."""
+        return self.rows[:math.prod(shape)].reshape(shape)
+
+    def inputs(self, X, t0, t1):
+        """X[:, t0:t1] (N, m, D) copied time-major into the rows buffer, returned as (m·N, D)."""
+        N, _, D = X.shape
+        xb = self.block(t1 - t0, N, D)
+        np.copyto(xb, X[:, t0:t1].transpose(1, 0, 2))
+        return xb.reshape(-1, D)
+
+    def add_product(self, out, a, b):
+        """out += a @ b through the buffer acc, a block of rows of out at a time if acc is smaller."""
+        n_rows, n_cols = out.shape
+        block = max(1, self.acc.size // n_cols)
+        for i0 in range(0, n_rows, block):
+            i1 = min(n_rows, i0 + block)
+            part = self.acc[:(i1 - i0) * n_cols].reshape(i1 - i0, n_cols)
+            out[i0:i1] += np.matmul(a[i0:i1], b, out=part)
+
+
+def _forward_segment(params, X, s0, Hs, ws):
+    """Fill Hs[1..n] with h_{s0+1}..h_{s0+n} from Hs[0] = h_{s0}. X (N, T, D), Hs (n+1, N, H)."""
+    W, U, b = params.W, params.U, params.b
+    n, H = Hs.shape[0] - 1, Hs.shape[2]
+    for c0 in range(0, n, ws.steps):                    # U x_t + b for a chunk of steps at once
+        c1 = min(n, c0 + ws.steps)
+        np.matmul(ws.inputs(X, s0 + c0, s0 + c1), U.T, out=Hs[c0 + 1:c1 + 1].reshape(-1, H))
+    Hs[1:] += b
+    tmp = ws.carry
+    for t in range(1, n + 1):                           # only the recurrence stays in the loop
+        Hs[t] += np.matmul(Hs[t - 1], W.T, out=tmp)
+        np.tanh(Hs[t], out=Hs[t])
+
 
 def _forward_states(params, Xt, h0):
-    """All hidden states, time-major: Hs (T+1, N, H) with Hs[0] = h0, Hs[t] = h_t."""
-    W, U, b = params.W, params.U, params.b
+    """All hidden states, time-major: Hs (T+1, N, H) with Hs[0] = h0, Hs[t] = h_t. Xt (T, N, D)."""
     T, N, D = Xt.shape
-    H = W.shape[0]
-    Hs = np.empty((T + 1, N, H), dtype=W.dtype)
+    H = params.W.shape[0]
+    Hs = np.empty((T + 1, N, H), dtype=params.W.dtype)
     Hs[0] = h0
-    np.matmul(Xt.reshape(T * N, D), U.T, out=Hs[1:].reshape(T * N, H))  # U x_t for every t at once
-    Hs[1:] += b
-    WT = np.ascontiguousarray(W.T)
-    tmp = np.empty((N, H), dtype=W.dtype)
-    for t in range(1, T + 1):                       # only the recurrence stays in the loop
-        np.matmul(Hs[t - 1], WT, out=tmp)
-        Hs[t] += tmp
-        np.tanh(Hs[t], out=Hs[t])
+    steps = max(1, min(T // CHUNK_PART, CHUNK_ROWS // N))
+    _forward_segment(params, Xt.transpose(1, 0, 2), 0, Hs, _Workspace(steps, N, D, H, 0, params.W.dtype))
     return Hs
 
 
-def _output_loss(O, tgt, loss, N):
-    """Loss summed over rows / N and dL/dO (in place of O) for logits O (rows, C)."""
+def _output_losses(O, tgt, loss, N):
+    """Per-step loss sums and dL/dO, for logits O (m, N, C) of m steps; O becomes dL/dO in place.
+
+    tgt: mse (m, N, C) floats, nll (m, N) int labels (views are fine). Returns (m,) float64: each
+    step's loss summed over the N examples (not yet divided by N).
+    """
+    m, _, C = O.shape
     if loss == "mse":
         O -= tgt
-        value = 0.5 * float(np.einsum("ij,ij->", O, O))
+        sums = np.array([0.5 * float(np.vdot(o, o)) for o in O])
         O /= N
-        return value / N
-    O -= O.max(axis=1, keepdims=True)
-    np.exp(O, out=O)
-    s = O.sum(axis=1, keepdims=True)
-    rows = np.arange(O.shape[0])
-    value = float(np.sum(np.log(s[:, 0]) - np.log(O[rows, tgt])))
-    O /= s
-    O[rows, tgt] -= 1.0
-    O /= N
-    return value / N
+        return sums
+    flat, labels = O.reshape(-1, C), tgt.reshape(-1)
+    rows = np.arange(flat.shape[0])
+    flat -= flat.max(axis=1, keepdims=True)             # log-sum-exp shift: exp never overflows
+    picked = flat[rows, labels]                         # o_y - max o, taken before exp can underflow it
+    np.exp(flat, out=flat)
+    s = flat.sum(axis=1, keepdims=True)
+    per_row = np.log(s[:, 0]) - picked                  # -log p_y = log Σ exp(o - max) - (o_y - max)
+    flat *= 1.0 / (N * s)                               # softmax / N: one pass
+    flat[rows, labels] -= 1.0 / N
+    return per_row.reshape(m, -1).sum(axis=1, dtype=np.float64)
+
+
+def _output_loss(O, tgt, loss, N):
+    """Loss summed over rows / N and dL/dO (in place of O) for logits O (N, C) of one step.
+
+    tgt: (N, C) floats (mse) or (N,) int labels (nll).
+    """
+    return float(_output_losses(O[None], tgt[None], loss, N)[0]) / N
+
+
+def _backward_segment(params, X, targets, loss, s0, Hs, ws, grads, step_loss, last_only, cut):
+    """Backward over one segment: steps s0+1..s0+n, states Hs (n+1, N, H) with Hs[0] = h_{s0}.
+
+    Adds the segment's terms to grads (a Params, in place) and writes each step's loss sum into
+    step_loss (T,). On return ws.carry holds δ_{s0+1} W = dL/dh_{s0} from this segment, or zeros
+    if cut (a truncation boundary: no gradient leaves the segment).
+    last_only: the only loss is at the segment's last step, with targets (N, C) or (N,).
+    """
+    W, U, V, b, c = params
+    dW, dU, dV, db, dc = grads
+    n, N, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
+    C = V.shape[0]
+    carry = ws.carry
+    carry.fill(0)
+    if last_only:                                       # one output, at the last step
+        O = Hs[n] @ V.T + c
+        step_loss[s0 + n - 1] = _output_losses(O[None], targets[None], loss, N)[0]
+        dV += O.T @ Hs[n]
+        dc += O.sum(axis=0)
+        g_last = O @ V
+    for c1 in range(n, 0, -ws.steps):                   # chunks (c0, c1], newest first
+        c0 = max(0, c1 - ws.steps)
+        m, rows = c1 - c0, (c1 - c0) * N
+        Hc = Hs[c0 + 1:c1 + 1].reshape(rows, H)         # h_t of the chunk, one row per (t, example)
+        G = ws.G[:m]
+        if last_only:
+            G.fill(0)
+            if c1 == n:
+                G[m - 1] = g_last
+        else:
+            O = ws.block(m, N, C)
+            np.matmul(Hc, V.T, out=O.reshape(rows, C))
+            O += c
+            Y = targets[:, s0 + c0:s0 + c1]             # (N, m, ...) -> time-major views
+            Y = Y.transpose(1, 0, 2) if loss == "mse" else Y.T
+            step_loss[s0 + c0:s0 + c1] = _output_losses(O, Y, loss, N)   # O is now dL/do_t
+            O = O.reshape(rows, C)
+            ws.add_product(dV, O.T, Hc)
+            dc += O.sum(axis=0)
+            np.matmul(O, V, out=G.reshape(rows, H))     # direct terms Vᵀ dL/do_t
+        dtanh = ws.block(m, N, H)                       # 1 - h_t² of the chunk (O is no longer needed)
+        np.multiply(Hs[c0 + 1:c1 + 1], Hs[c0 + 1:c1 + 1], out=dtanh)
+        np.subtract(1.0, dtanh, out=dtanh)
+        for j in range(m - 1, -1, -1):                  # the recurrence, backwards
+            d = G[j]
+            d += carry                                  # g_t = direct + Wᵀ δ_{t+1}
+            d *= dtanh[j]                               # δ_t = (1 - h_t²) ⊙ g_t
+            if c0 + j > 0 or not cut:
+                np.matmul(d, W, out=carry)              # Wᵀ δ_t, the carry into step t-1
+        Dc = G.reshape(rows, H)
+        ws.add_product(dW, Dc.T, Hs[c0:c1].reshape(rows, H))         # Σ δ_t h_{t-1}ᵀ
+        ws.add_product(dU, Dc.T, ws.inputs(X, s0 + c0, s0 + c1))     # Σ δ_t x_tᵀ
+        db += Dc.sum(axis=0)
+    if cut:
+        carry.fill(0)
 
 
 def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_only=False):
@@ -116,60 +249,29 @@ def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_
     Returns Result(loss, grads: Params, dh0: (N, H)).
     """
     params, X, targets, h0, k = _check_inputs(params, X, targets, loss, h0, truncate, last_only)
-    W, U, V, b, c = params
     N, T, D = X.shape
-    H, C = W.shape[0], V.shape[0]
-    dt = W.dtype
-    Xt = np.ascontiguousarray(X.transpose(1, 0, 2))        # (T, N, D) time-major
-    Hs = _forward_states(params, Xt, h0)                    # (T+1, N, H)
-
-    dW, dU, dV = np.zeros_like(W), np.zeros_like(U), np.zeros_like(V)
-    db, dc = np.zeros_like(b), np.zeros_like(c)
-    total = 0.0
-    if last_only:                                           # one output, at t = T
-        O = Hs[T] @ V.T + c
-        total = _output_loss(O, targets, loss, N)
-        dV += O.T @ Hs[T]
-        dc += O.sum(axis=0)
-        g_last = O @ V
-    else:
-        tgt_t = np.ascontiguousarray(np.swapaxes(targets, 0, 1))  # (T, N, ...) time-major
-
-    steps = max(1, min(T, CHUNK_ROWS // N))                 # time steps per chunk
-    G = np.empty((steps, N, H), dtype=dt)                   # reused: direct terms, then δ_t
-    carry = np.zeros((N, H), dtype=dt)                      # Wᵀ δ_{t+1}, batch-first: δ_{t+1} W
-    for t1 in range(T, 0, -steps):                          # chunks (t0, t1], newest first
-        t0 = max(0, t1 - steps)
-        n = t1 - t0
-        Hc = Hs[t0 + 1:t1 + 1].reshape(n * N, H)
-        Gc = G[:n]
-        if last_only:
-            Gc.fill(0)
-            if t1 == T:
-                Gc[n - 1] = g_last
-        else:
-            O = Hc @ V.T
-            O += c
-            total += _output_loss(O, tgt_t[t0:t1].reshape((n * N,) + tgt_t.shape[2:]), loss, N)
-            dV += O.T @ Hc
-            dc += O.sum(axis=0)
-            np.matmul(O, V, out=Gc.reshape(n * N, H))       # direct terms Vᵀ dL/do_t
-        for j in range(n - 1, -1, -1):                      # the recurrence, backwards
-            t = t0 + j + 1                                  # math time index 1..T
-            d = Gc[j]
-            d += carry                                      # g_t = direct + Wᵀ δ_{t+1}
-            h = Hs[t]
-            d *= 1.0 - h * h                                # δ_t = (1 - h_t²) ⊙ g_t
-            if k is not None and (t - 1) % k == 0 and t > 1:
-                carry.fill(0)                               # chunk boundary: no gradient into h_{t-1}
-            else:
-                np.matmul(d, W, out=carry)
-        Dc = Gc.reshape(n * N, H)
-        dW += Dc.T @ Hs[t0:t1].reshape(n * N, H)            # Σ δ_t h_{t-1}ᵀ
-        dU += Dc.T @ Xt[t0:t1].reshape(n * N, D)            # Σ δ_t x_tᵀ
-        db += Dc.sum(axis=0)
-    # carry now holds dL/dh_0 (from δ_1 W), unless k cut it at t = 1 (it never does)
-    return Result(float(total), Params(dW, dU, dV, db, dc), carry)
+    H, C = params.W.shape[0], params.V.shape[0]
+    seg = T if k is None else min(k, T)                 # steps per segment (all of them: full BPTT)
+    part = CHUNK_PART if k is None else 2 * CHUNK_PART   # a segment keeps few states: smaller chunks
+    ws = _Workspace(max(1, min(seg // part, CHUNK_ROWS // N)), N, D, H, C, params.W.dtype)
+    Hs = np.empty((seg + 1, N, H), dtype=params.W.dtype)   # the states of one segment, time-major
+    grads = Params(*(np.zeros_like(p) for p in params))
+    step_loss = np.zeros(T)                             # each step's loss, summed over the batch
+    dh0 = None
+    Hs[0] = h0
+    for s0 in range(0, T, seg):                         # segments: steps s0+1..s0+n
+        n = min(seg, T - s0)
+        if s0 > 0:
+            Hs[0] = Hs[seg]                             # carry the state's value, not its gradient
+        _forward_segment(params, X, s0, Hs[:n + 1], ws)
+        if not last_only or s0 + n == T:                # many-to-one: no loss before the last segment
+            _backward_segment(params, X, targets, loss, s0, Hs[:n + 1], ws, grads, step_loss,
+                              last_only, cut=s0 > 0)
+            if s0 == 0:
+                dh0 = ws.carry.copy()
+    if dh0 is None:                                     # many-to-one cut before it reached h_0
+        dh0 = np.zeros_like(h0)
+    return Result(float(np.sum(step_loss)) / N, grads, dh0)
 
 
 def many_to_one(params, X, y, loss="mse", h0=None, truncate=None):
@@ -204,7 +306,7 @@ def forward(params, X, h0=None):
     else:
         h0 = as_float_array(h0, "h0", 2, "(N, H)", dtype=params.W.dtype)
         check_shape(h0, "h0", (N, H), "(N, H)")
-    Hs = _forward_states(params, np.ascontiguousarray(X.transpose(1, 0, 2)), h0)[1:]
+    Hs = _forward_states(params, X.transpose(1, 0, 2), h0)[1:]
     Hs = np.ascontiguousarray(Hs.transpose(1, 0, 2))
     return Hs, Hs @ params.V.T + params.c
 
@@ -239,23 +341,16 @@ def many_to_many_loop(params, X, Y, loss="mse", h0=None, truncate=None):
     params, X, Y, h0, k = _check_inputs(params, X, Y, loss, h0, truncate, last_only=False)
     W, U, V, b, c = params
     N, T, _ = X.shape
+    loss_fn = mse_loss if loss == "mse" else nll_loss       # each returns (loss, dL/do_t)
     hs, caches, dos = [h0], [], []
     total = 0.0
     for t in range(T):                                      # forward
         h, cache = step_forward(X[:, t], hs[-1], W, U, b)
         hs.append(h)
         caches.append(cache)
-        o = h @ V.T + c
-        if loss == "mse":
-            diff = o - Y[:, t]
-            total += 0.5 * np.sum(diff ** 2) / N
-            dos.append(diff / N)
-        else:
-            p = np.exp(o - o.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            total += -np.sum(np.log(p[np.arange(N), Y[:, t]])) / N
-            p[np.arange(N), Y[:, t]] -= 1.0
-            dos.append(p / N)
+        loss_t, do = loss_fn(h @ V.T + c, Y[:, t])
+        total += loss_t
+        dos.append(do)
     grads = [np.zeros_like(p) for p in params]
     dh_next = np.zeros_like(h0)
     for t in reversed(range(T)):                            # backward

@@ -1,0 +1,240 @@
+"""The fast path (bptt.rnn.loss_and_grads) against the per-step version, central differences, dtypes, memory.
+
+The fast path works on chunks of at most rnn.CHUNK_ROWS rows (and 1/rnn.CHUNK_PART of the states)
+and, with truncation, segment by segment; the tests set small chunks so that small problems
+cross several chunk and segment boundaries.
+"""
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import bptt
+from bptt import rnn
+from bptt.bench import peak_memory
+from bptt.gradcheck import check_params_gradient, numerical_gradient, rel_error
+
+TOL = 1e-7
+EXACT = 1e-12
+sizes = st.tuples(st.integers(1, 4), st.integers(1, 9), st.integers(1, 4), st.integers(1, 5), st.integers(1, 4))
+chunk_rows = st.sampled_from([1, 2, 3, 5, 8, 256])
+
+
+@contextmanager
+def chunk_rows_set(n, part=1):
+    """Chunks of n rows (n // N steps), not capped by a fraction of the states (part=1)."""
+    old = rnn.CHUNK_ROWS, rnn.CHUNK_PART
+    rnn.CHUNK_ROWS, rnn.CHUNK_PART = n, part
+    try:
+        yield
+    finally:
+        rnn.CHUNK_ROWS, rnn.CHUNK_PART = old
+
+
+def make_problem(N, T, D, H, C, seed, loss, last_only=False, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    params = bptt.init_params(D, H, C, seed=seed, dtype=dtype)
+    X = rng.normal(size=(N, T, D)).astype(dtype)
+    if loss == "mse":
+        targets = rng.normal(size=(N, C) if last_only else (N, T, C)).astype(dtype)
+    else:
+        targets = rng.integers(0, C, size=(N,) if last_only else (N, T))
+    h0 = rng.normal(scale=0.5, size=(N, H)).astype(dtype)
+    return params, X, targets, h0
+
+
+def states(params, X, h0):
+    """h_0..h_T batch first (N, T+1, H), from the per-step forward."""
+    hs = [h0]
+    for t in range(X.shape[1]):
+        hs.append(rnn.step_forward(X[:, t], hs[-1], params.W, params.U, params.b)[0])
+    return np.stack(hs, axis=1)
+
+
+def segments(T, k):
+    """The truncation segments as (s0, s1): steps s0+1..s1 (1-based), or [0, T) 0-based."""
+    k = T if k is None else k
+    return [(s0, min(T, s0 + k)) for s0 in range(0, T, k)]
+
+
+# ----------------------------------------------------------------------------- equal to the per-step version
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=sizes, seed=st.integers(0, 10_000), loss=st.sampled_from(["mse", "nll"]),
+       k=st.one_of(st.none(), st.integers(1, 10)), rows=chunk_rows)
+def test_fast_path_equals_many_to_many_loop(sizes, seed, loss, k, rows):
+    params, X, Y, h0 = make_problem(*sizes, seed, loss)
+    with chunk_rows_set(rows):
+        l1, g1 = bptt.many_to_many(params, X, Y, loss=loss, h0=h0, truncate=k)
+    l2, g2 = rnn.many_to_many_loop(params, X, Y, loss=loss, h0=h0, truncate=k)
+    assert l1 == pytest.approx(l2, rel=EXACT)
+    for a, b in zip(g1, g2):
+        assert rel_error(a, b) < EXACT
+
+
+@pytest.mark.parametrize("N, T", [(1, 1), (1, 7), (5, 1), (1, 30), (3, 13)])
+@pytest.mark.parametrize("loss", ["mse", "nll"])
+@pytest.mark.parametrize("k", [None, 1, 4, 5, 13, 40])
+def test_edge_shapes_and_truncations_that_do_not_divide_T(N, T, loss, k):
+    params, X, Y, h0 = make_problem(N, T, 3, 4, 3, N * 100 + T, loss)
+    for rows in (1, 4, 256):
+        with chunk_rows_set(rows):
+            l1, g1 = bptt.many_to_many(params, X, Y, loss=loss, h0=h0, truncate=k)
+        l2, g2 = rnn.many_to_many_loop(params, X, Y, loss=loss, h0=h0, truncate=k)
+        assert l1 == pytest.approx(l2, rel=EXACT)
+        assert all(rel_error(a, b) < EXACT for a, b in zip(g1, g2))
+
+
+@pytest.mark.parametrize("loss", ["mse", "nll"])
+def test_truncation_is_the_sum_of_segments_started_from_the_carried_state(loss):
+    """Independent of the per-step code: each segment is a short sequence whose h0 is the true state."""
+    params, X, Y, h0 = make_problem(3, 17, 2, 5, 3, 8, loss)
+    hs = states(params, X, h0)
+    for k in (3, 5, 16):
+        with chunk_rows_set(4):
+            loss_k, g = bptt.many_to_many(params, X, Y, loss=loss, h0=h0, truncate=k)
+        parts = [bptt.many_to_many(params, X[:, s0:s1], Y[:, s0:s1], loss=loss, h0=hs[:, s0])
+                 for s0, s1 in segments(17, k)]
+        assert loss_k == pytest.approx(sum(p[0] for p in parts), rel=EXACT)
+        for i in range(5):
+            assert rel_error(g[i], sum(p[1][i] for p in parts)) < EXACT
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=sizes, seed=st.integers(0, 10_000), loss=st.sampled_from(["mse", "nll"]),
+       k=st.one_of(st.none(), st.integers(1, 10)), rows=chunk_rows)
+def test_many_to_one_equals_its_last_segment(sizes, seed, loss, k, rows):
+    """Many-to-one: with truncation only the last segment gets a gradient; without, backward_details agrees."""
+    N, T = sizes[:2]
+    params, X, y, h0 = make_problem(*sizes, seed, loss, last_only=True)
+    with chunk_rows_set(rows):
+        res = rnn.loss_and_grads(params, X, y, loss=loss, h0=h0, truncate=k, last_only=True)
+    s0 = segments(T, k)[-1][0]
+    hs = states(params, X, h0)
+    ref = rnn.backward_details(params, X[:, s0:], y, loss=loss, h0=hs[:, s0], last_only=True)
+    assert res.loss == pytest.approx(ref.loss, rel=EXACT)
+    assert all(rel_error(a, b) < EXACT for a, b in zip(res.grads, ref.grads))
+    if s0 > 0:
+        assert np.all(res.dh0 == 0)             # the gradient is cut before it reaches h_0
+
+
+# ----------------------------------------------------------------------------- central differences
+
+@settings(max_examples=20, deadline=None)
+@given(sizes=sizes, seed=st.integers(0, 10_000), loss=st.sampled_from(["mse", "nll"]),
+       k=st.integers(1, 10), rows=chunk_rows)
+def test_truncated_gradient_is_the_gradient_with_detached_states(sizes, seed, loss, k, rows):
+    """truncate=k is the exact gradient of the loss whose states at segment starts are constants."""
+    N, T = sizes[:2]
+    params, X, Y, h0 = make_problem(*sizes, seed, loss)
+    hs = states(params, X, h0)                   # the detached states: fixed at their current values
+
+    def detached_loss(p):
+        return sum(bptt.many_to_many(p, X[:, s0:s1], Y[:, s0:s1], loss=loss, h0=hs[:, s0])[0]
+                   for s0, s1 in segments(T, k))
+    with chunk_rows_set(rows):
+        _, grads = bptt.many_to_many(params, X, Y, loss=loss, h0=h0, truncate=k)
+    errs = check_params_gradient(detached_loss, params, grads, eps=1e-5)
+    assert max(errs.values()) < TOL, errs
+
+
+@settings(max_examples=20, deadline=None)
+@given(sizes=sizes, seed=st.integers(0, 10_000), loss=st.sampled_from(["mse", "nll"]),
+       last_only=st.booleans(), rows=chunk_rows)
+def test_full_gradients_and_dh0_match_central_differences(sizes, seed, loss, last_only, rows):
+    params, X, tg, h0 = make_problem(*sizes, seed, loss, last_only=last_only)
+
+    def run(p):
+        return rnn.loss_and_grads(p, X, tg, loss=loss, h0=h0, last_only=last_only)
+    with chunk_rows_set(rows):
+        res = run(params)
+        errs = check_params_gradient(lambda p: run(p).loss, params, res.grads, eps=1e-5)
+        num = numerical_gradient(lambda: run(params).loss, h0, eps=1e-5)
+    assert max(errs.values()) < TOL, errs
+    assert agrees(res.dh0, num, res.loss)
+
+
+def agrees(exact, num, loss_value, eps=1e-5):
+    """Relative error < 1e-7, or, for a gradient so small that central differences cannot resolve
+    it that well, a difference below their round-off floor (about 1e-16 |L| / eps)."""
+    floor = 1e-15 * max(1.0, abs(loss_value)) / eps
+    return rel_error(exact, num) < TOL or np.abs(exact - num).max() < floor
+
+
+@pytest.mark.parametrize("loss", ["mse", "nll"])
+def test_dh0_with_truncation_is_the_first_segments(loss):
+    params, X, Y, h0 = make_problem(2, 11, 3, 4, 3, 2, loss)
+    with chunk_rows_set(2):
+        res = rnn.loss_and_grads(params, X, Y, loss=loss, h0=h0, truncate=4)
+    num = numerical_gradient(lambda: bptt.many_to_many(params, X[:, :4], Y[:, :4], loss=loss, h0=h0)[0], h0, eps=1e-5)
+    assert rel_error(res.dh0, num) < TOL
+    assert rel_error(res.dh0, rnn.loss_and_grads(params, X, Y, loss=loss, h0=h0).dh0) > 1e-3   # not the full one
+
+
+# ----------------------------------------------------------------------------- dtypes
+
+@pytest.mark.parametrize("loss", ["mse", "nll"])
+@pytest.mark.parametrize("k", [None, 3])
+@pytest.mark.parametrize("last_only", [False, True])
+def test_float32_stays_float32_and_agrees_with_float64_to_float32_precision(loss, k, last_only):
+    params, X, tg, h0 = make_problem(6, 23, 5, 16, 7, 3, loss, last_only=last_only)
+    p32 = params.astype(np.float32)
+    tg32 = tg.astype(np.float32) if loss == "mse" else tg
+    with chunk_rows_set(20):
+        r64 = rnn.loss_and_grads(params, X, tg, loss=loss, h0=h0, truncate=k, last_only=last_only)
+        r32 = rnn.loss_and_grads(p32, X.astype(np.float32), tg32, loss=loss, h0=h0.astype(np.float32),
+                                 truncate=k, last_only=last_only)
+    assert all(g.dtype == np.float32 for g in r32.grads) and r32.dh0.dtype == np.float32
+    assert isinstance(r32.loss, float)
+    assert abs(r32.loss - r64.loss) <= 1e-5 * abs(r64.loss)
+    for a, b in zip(list(r32.grads) + [r32.dh0], list(r64.grads) + [r64.dh0]):
+        assert rel_error(a, b) < 1e-5          # float32 round-off (6e-8) times the sums' growth
+    # and float32 is not float64 in disguise: the difference is round-off, not zero
+    assert max(rel_error(a, b) for a, b in zip(r32.grads, r64.grads)) > 1e-9
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nll_stays_finite_when_a_label_probability_underflows(dtype):
+    """Logits thousands apart: p_y underflows to 0, yet -log p_y = log Σ exp(o - o_y) is finite."""
+    params, X, Y, _ = make_problem(2, 3, 2, 3, 4, 0, "nll", dtype=dtype)
+    params = params._replace(V=params.V * 0, c=np.array([0.0, 3000.0, 0.0, 0.0], dtype=dtype))
+    Y = np.zeros_like(Y)                                # every label has logit 3000 below the maximum
+    for f in (bptt.many_to_many, rnn.many_to_many_loop):
+        loss, grads = f(params, X, Y, loss="nll")
+        assert np.isfinite(loss) and loss == pytest.approx(3 * 3000.0, rel=1e-6), f.__name__
+        assert all(np.isfinite(g).all() for g in grads)
+        assert grads.c == pytest.approx(np.array([-3.0, 3.0, 0.0, 0.0]), abs=1e-6)   # Σ_t (p - e_y), p = e_1
+
+
+def test_forward_equals_the_per_step_forward():
+    params, X, _, h0 = make_problem(3, 9, 2, 4, 3, 1, "mse")
+    with chunk_rows_set(4):
+        Hs, O = rnn.forward(params, X, h0)
+    ref = states(params, X, h0)[:, 1:]
+    assert rel_error(Hs, ref) < EXACT
+    assert rel_error(O, ref @ params.V.T + params.c) < EXACT
+
+
+# ----------------------------------------------------------------------------- memory
+
+def call_peak(N, T, H, k=None, dtype=np.float64):
+    params, X, Y, h0 = make_problem(N, T, 8, H, 8, 0, "nll", dtype=dtype)
+    return peak_memory(lambda: bptt.many_to_many(params, X, Y, loss="nll", h0=h0, truncate=k))[0]
+
+
+def test_full_bptt_needs_little_beyond_the_hidden_states():
+    N, T, H = 16, 200, 64
+    assert call_peak(N, T, H) <= 1.5 * T * N * H * 8
+
+
+def test_truncation_keeps_one_segment_of_states():
+    """The truncated peak does not grow with T (one segment of states at a time) and is far below full."""
+    N, H = 16, 64
+    short, long = call_peak(N, 100, H, k=10), call_peak(N, 400, H, k=10)
+    assert long <= 1.02 * short
+    assert long <= 0.15 * call_peak(N, 400, H)
+
+
+def test_float32_uses_half_the_memory_of_float64():
+    assert call_peak(16, 100, 64, dtype=np.float32) <= 0.52 * call_peak(16, 100, 64)
