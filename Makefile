@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 JB_FLAGS := --all -W -n --keep-going
 PYTEST_NB := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: book test lab clean
+.PHONY: book test lab notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+notebooks: $(STAMP)
+	@set -o pipefail; $(BIN)/python tools/refresh_notebooks.py $(NB) 2>&1 | grep -v "Kernel is running over TCP" 
 
 clean:
 	rm -rf _build

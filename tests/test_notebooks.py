@@ -29,7 +29,13 @@ def test_every_code_cell_was_executed_in_one_run(path):
     assert not never, f"{path.name}: code cells {never} were never executed (nbval strict compares nothing there)"
     assert counts == list(range(1, len(counts) + 1)), \
         f"{path.name}: execution counts {counts} are not 1, 2, 3, ...: re-run the notebook top to bottom " \
-        f"(jupyter execute --inplace)"
+        f"(make notebooks NB={path.relative_to(ROOT)})"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_execution_timestamps(path):
+    stamped = [i for i, c in enumerate(code_cells(path)) if "execution" in c.get("metadata", {})]
+    assert not stamped, f"{path.name}: cells {stamped} store execution timestamps: refresh with `make notebooks NB={path.relative_to(ROOT)}`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
