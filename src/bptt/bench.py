@@ -17,8 +17,9 @@ Run with ``python -m bptt.bench`` in an environment that has torch (``make bench
   storage T·N·H·itemsize; "working" leaves out the returned gradients;
 - **vectorising**: the batch in one call against a loop over single examples, and the fast path
   against the per-step teaching version ``many_to_many_loop``;
-- **build** (unless ``--no-build``): each notebook's ``jupyter execute`` time, ``make book`` and
-  ``make test``, all in a private copy of the repository so that nothing touches ``_build/``.
+- **build** (unless ``--no-build``): each chapter's and exercise's execution time (kernel start
+  included, as ``make notebooks`` runs it), ``make book`` and ``make test``, all in a private copy
+  of the repository so that nothing touches ``_build/``.
 
 The environment is used as it is (BLAS variables such as OPENBLAS_CORETYPE are not unset); the
 BLAS that NumPy loaded is printed (threadpoolctl). Everything here is timing code: the numbers
@@ -173,14 +174,17 @@ def peak_memory(f):
     """(peak, kept) bytes of NumPy allocations while f() runs, above what was allocated before.
 
     kept: what is still allocated when f returns (its result). Uses tracemalloc, to which NumPy
-    reports every array buffer it allocates.
+    reports every array buffer it allocates. The call is cold: the scratch memory that bptt.rnn
+    keeps between calls is released before it (so it is counted) and after it (so it is not kept).
     """
+    rnn.release_buffers()
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
         tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
     result = f()
+    rnn.release_buffers()
     current, peak = tracemalloc.get_traced_memory()
     del result
     if not was_tracing:
@@ -249,7 +253,9 @@ def _copy_repo(repo, dest):
 
 
 def build_times(repo, venv):
-    """Seconds for each notebook's ``jupyter execute``, ``make book`` and ``make test``.
+    """Seconds for each notebook (a fresh kernel's start and a top-to-bottom run, as
+    tools/refresh_notebooks.py does it; not the ~2 s the ``jupyter`` command takes to start),
+    ``make book`` and ``make test``.
 
     Everything runs in a private copy of the repository (a temporary folder) with ``venv`` (the
     book's .venv, reused, never reinstalled: ``make -o`` marks its stamp as up to date) and
@@ -262,12 +268,14 @@ def build_times(repo, venv):
     try:
         _copy_repo(repo, copy)
         env = dict(os.environ, PYTHONPATH=str(copy / "src"))
-        notebooks = {}
-        for nb in sorted((copy / "chapters").glob("*.ipynb")):
-            t = time.perf_counter()
-            proc = subprocess.run([str(venv / "bin" / "jupyter"), "execute", str(nb)], cwd=nb.parent, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            notebooks[nb.name] = (time.perf_counter() - t, proc.returncode)
+        proc = subprocess.run([str(venv / "bin" / "python"), str(copy / "tools" / "refresh_notebooks.py")],
+                              cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        notebooks = {}                                  # "  7.4 s  chapters/08_....ipynb" per notebook
+        for line in proc.stdout.splitlines():
+            sec, _, name = line.split(maxsplit=2)
+            notebooks[name] = (float(sec), 0)
+        if proc.returncode:
+            notebooks["(the next notebook failed)"] = (0.0, proc.returncode)
         targets = {}
         for target in ("book", "test"):
             t = time.perf_counter()
@@ -382,7 +390,7 @@ def main(argv=None):
         print("\n-- build and test times (private copy of the repository) --")
         notebooks, targets = build_times(Path(args.repo).resolve(), args.main_venv)
         for nb, (sec, code) in notebooks.items():
-            print(f"  jupyter execute {nb:40s}{sec:7.1f} s  {_mark(code == 0 and sec < 10)}"
+            print(f"  {nb:60s}{sec:7.1f} s  {_mark(code == 0 and sec < 10)}"
                   + ("" if code == 0 else f" (exit {code})"))
         for target, (sec, code) in targets.items():
             print(f"  {target:56s}{sec:7.1f} s" + ("" if code == 0 else f"  (exit {code})"))

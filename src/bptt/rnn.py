@@ -15,10 +15,11 @@ Two implementations live here and are tested equal:
   steps; the output layer's gradient, the direct terms and the weight gradients are matrix
   products over chunks of a few hundred rows whose buffers are reused (never one temporary of
   the whole sequence). Hidden states are stored time-major, float32 stays float32. With
-  ``truncate=k`` it goes segment by segment and keeps only one segment's states, so memory
-  falls with k.
+  ``truncate=k`` it goes segment by segment, a segment being one or more whole windows of k
+  steps, and keeps only one segment's states, so memory falls with k.
 """
 import math
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +31,16 @@ from .params import Params, check_params
 LOSSES = ("mse", "nll")
 CHUNK_ROWS = 1024  # rows (time steps x batch) per chunk of the backward pass, at most; and a chunk
 CHUNK_PART = 8     # is at most 1/CHUNK_PART of the states kept, so its buffers stay small beside them
-                   # (1/(2·CHUNK_PART) with truncate=k: k+1 states are few beside the gradients)
+                   # (1/(2·CHUNK_PART) with truncate=k: k+1 states are few beside the gradients),
+CHUNK_MIN = 1 << 15  # unless that leaves a buffer under CHUNK_MIN numbers: tiny chunks cost Python time
+SEGMENT_MIN = 1 << 16  # truncate=k: a segment holds as many whole windows of k steps as keep its
+                       # states under SEGMENT_MIN numbers (at least one window); memory falls with k
+
+
+def _chunk_steps(seg, N, width, part=CHUNK_PART):
+    """Time steps per chunk for segments of seg steps, N rows per step, buffers `width` numbers wide."""
+    floor = -(-CHUNK_MIN // (N * width))                 # steps for a buffer of CHUNK_MIN numbers
+    return max(1, min(seg, CHUNK_ROWS // N, max(seg // part, floor)))
 
 
 class Result(NamedTuple):
@@ -85,8 +95,38 @@ def _check_inputs(params, X, targets, loss, h0, truncate, last_only):
 # the recurrence loops over steps. The forward pass computes U x_t for a chunk of steps at once.
 # (BLAS rounds a row of a product differently in products of different heights, so a different
 # chunking, or a truncation, can change the loss in its last bits; tests compare to 1e-12.)
-# With truncate=k the sequence is done segment by segment (forward, then backward over k steps):
-# only one segment's states are kept, and the state's value is carried to the next segment.
+# With truncate=k the sequence is done segment by segment (forward, then backward), a segment being
+# as many whole windows of k steps as fit in SEGMENT_MIN numbers of states (at least one): only one
+# segment's states are kept, the state's value is carried to the next segment, and the backward
+# recurrence drops the carry where a window starts. Small problems thus take one segment whatever k.
+
+# Scratch memory is kept between calls (per thread, up to POOL_BYTES): a fresh buffer of more than
+# ~128 kB comes from the operating system on every call, and its first touch costs a page fault per
+# 4 kB page, as much as the arithmetic for small and middle sizes. Nothing returned to the caller
+# lives in the pool.
+POOL_BYTES = 64 << 20
+_pool = threading.local()
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialised array of this shape and dtype, reusing the memory of `slot` when it can."""
+    buffers = _pool.__dict__.setdefault("buffers", {})
+    need = math.prod(shape) * np.dtype(dtype).itemsize
+    buf = buffers.get(slot)
+    if buf is None or buf.nbytes < need:
+        buf = np.empty(need, dtype=np.uint8)
+        kept = sum(b.nbytes for name, b in buffers.items() if name != slot)
+        if kept + need <= POOL_BYTES:
+            buffers[slot] = buf
+        else:
+            buffers.pop(slot, None)
+    return buf[:need].view(dtype).reshape(shape)
+
+
+def release_buffers():
+    """Free the scratch memory this thread keeps between calls (for memory measurements)."""
+    _pool.__dict__.pop("buffers", None)
+
 
 class _Workspace:
     """The buffers of one call, each at most one chunk (steps time steps x N rows) big.
@@ -100,10 +140,10 @@ class _Workspace:
 
     def __init__(self, steps, N, D, H, C, dtype):
         self.steps = steps
-        self.G = np.empty((steps, N, H), dtype=dtype)
-        self.rows = np.empty(steps * N * max(C, D, H), dtype=dtype)
-        self.acc = np.empty(min(steps * N, max(H, C)) * max(H, D), dtype=dtype)   # dW, dV, dU whole if it can
-        self.carry = np.empty((N, H), dtype=dtype)
+        self.G = _scratch("G", (steps, N, H), dtype)
+        self.rows = _scratch("rows", (steps * N * max(C, D, H),), dtype)
+        self.acc = _scratch("acc", (min(steps * N, max(H, C)) * max(H, D),), dtype)   # dW, dV, dU whole if it can
+        self.carry = _scratch("carry", (N, H), dtype)
 
     def block(self, *shape):
         """A view of the rows buffer with this shape."""
@@ -146,7 +186,7 @@ def _forward_states(params, Xt, h0):
     H = params.W.shape[0]
     Hs = np.empty((T + 1, N, H), dtype=params.W.dtype)
     Hs[0] = h0
-    steps = max(1, min(T // CHUNK_PART, CHUNK_ROWS // N))
+    steps = _chunk_steps(T, N, max(D, H))
     _forward_segment(params, Xt.transpose(1, 0, 2), 0, Hs, _Workspace(steps, N, D, H, 0, params.W.dtype))
     return Hs
 
@@ -183,12 +223,13 @@ def _output_loss(O, tgt, loss, N):
     return float(_output_losses(O[None], tgt[None], loss, N)[0]) / N
 
 
-def _backward_segment(params, X, targets, loss, s0, Hs, ws, grads, step_loss, last_only, cut):
+def _backward_segment(params, X, targets, loss, s0, Hs, ws, grads, step_loss, last_only, k):
     """Backward over one segment: steps s0+1..s0+n, states Hs (n+1, N, H) with Hs[0] = h_{s0}.
 
     Adds the segment's terms to grads (a Params, in place) and writes each step's loss sum into
-    step_loss (T,). On return ws.carry holds δ_{s0+1} W = dL/dh_{s0} from this segment, or zeros
-    if cut (a truncation boundary: no gradient leaves the segment).
+    step_loss (T,). k: None, or the truncation length: no gradient flows from a step t with
+    t - 1 a multiple of k (t > 1) into h_{t-1}. On return ws.carry holds δ_{s0+1} W = dL/dh_{s0},
+    or zeros when step s0+1 starts a truncation window.
     last_only: the only loss is at the segment's last step, with targets (N, C) or (N,).
     """
     W, U, V, b, c = params
@@ -230,14 +271,15 @@ def _backward_segment(params, X, targets, loss, s0, Hs, ws, grads, step_loss, la
             d = G[j]
             d += carry                                  # g_t = direct + Wᵀ δ_{t+1}
             d *= dtanh[j]                               # δ_t = (1 - h_t²) ⊙ g_t
-            if c0 + j > 0 or not cut:
+            t = s0 + c0 + j + 1
+            if k is not None and t > 1 and (t - 1) % k == 0:
+                carry.fill(0)                           # a truncation window starts at t
+            else:
                 np.matmul(d, W, out=carry)              # Wᵀ δ_t, the carry into step t-1
         Dc = G.reshape(rows, H)
         ws.add_product(dW, Dc.T, Hs[c0:c1].reshape(rows, H))         # Σ δ_t h_{t-1}ᵀ
         ws.add_product(dU, Dc.T, ws.inputs(X, s0 + c0, s0 + c1))     # Σ δ_t x_tᵀ
         db += Dc.sum(axis=0)
-    if cut:
-        carry.fill(0)
 
 
 def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_only=False):
@@ -251,10 +293,10 @@ def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_
     params, X, targets, h0, k = _check_inputs(params, X, targets, loss, h0, truncate, last_only)
     N, T, D = X.shape
     H, C = params.W.shape[0], params.V.shape[0]
-    seg = T if k is None else min(k, T)                 # steps per segment (all of them: full BPTT)
-    part = CHUNK_PART if k is None else 2 * CHUNK_PART   # a segment keeps few states: smaller chunks
-    ws = _Workspace(max(1, min(seg // part, CHUNK_ROWS // N)), N, D, H, C, params.W.dtype)
-    Hs = np.empty((seg + 1, N, H), dtype=params.W.dtype)   # the states of one segment, time-major
+    seg = T if k is None else min(T, k * max(1, SEGMENT_MIN // (k * N * H)))   # whole windows
+    part = CHUNK_PART if seg == T else 2 * CHUNK_PART   # a segment keeps few states: smaller chunks
+    ws = _Workspace(_chunk_steps(seg, N, max(C, D, H), part), N, D, H, C, params.W.dtype)
+    Hs = _scratch("Hs", (seg + 1, N, H), params.W.dtype)   # the states of one segment, time-major
     grads = Params(*(np.zeros_like(p) for p in params))
     step_loss = np.zeros(T)                             # each step's loss, summed over the batch
     dh0 = None
@@ -265,8 +307,7 @@ def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_
             Hs[0] = Hs[seg]                             # carry the state's value, not its gradient
         _forward_segment(params, X, s0, Hs[:n + 1], ws)
         if not last_only or s0 + n == T:                # many-to-one: no loss before the last segment
-            _backward_segment(params, X, targets, loss, s0, Hs[:n + 1], ws, grads, step_loss,
-                              last_only, cut=s0 > 0)
+            _backward_segment(params, X, targets, loss, s0, Hs[:n + 1], ws, grads, step_loss, last_only, k)
             if s0 == 0:
                 dh0 = ws.carry.copy()
     if dh0 is None:                                     # many-to-one cut before it reached h_0
