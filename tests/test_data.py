@@ -74,3 +74,26 @@ def test_delayed_recall_bad_input(args, exc, words):
 def test_adding_problem_bad_input(args, exc, words):
     with pytest.raises(exc, match=words):
         adding_problem(*args)
+
+
+@pytest.mark.parametrize("loss, last_only, shape", [("mse", False, (2, 3, 4)), ("mse", True, (2, 4)),
+                                                     ("nll", False, (2, 3)), ("nll", True, (2,))])
+def test_random_problem_shapes_dtypes_and_seed(loss, last_only, shape):
+    params, X, targets, h0 = bptt.data.random_problem(2, 3, 5, 6, 4, seed=1, loss=loss, last_only=last_only,
+                                                      dtype=np.float32)
+    assert params.sizes == (5, 6, 4) and params.W.dtype == X.dtype == h0.dtype == np.float32
+    assert X.shape == (2, 3, 5) and targets.shape == shape and h0.shape == (2, 6)
+    if loss == "nll":
+        assert np.issubdtype(targets.dtype, np.integer) and 0 <= targets.min() and targets.max() < 4
+    again = bptt.data.random_problem(2, 3, 5, 6, 4, seed=1, loss=loss, last_only=last_only, dtype=np.float32)
+    assert all(np.array_equal(a, b) for a, b in zip(again[1:], (X, targets, h0)))
+    assert bptt.data.random_problem(2, 3, 5, 6, 4, with_h0=False)[3] is None
+
+
+def test_random_problem_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="T must be"):
+        bptt.data.random_problem(2, 0, 5, 6, 4)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        bptt.data.random_problem(2, 3, 5, 6, 4, loss="hinge")
+    with pytest.raises(TypeError, match="H must be an integer"):
+        bptt.data.random_problem(2, 3, 5, 6.0, 4)

@@ -17,16 +17,7 @@ def agree(a, b):
     return rel_error(a, b) < TOL or np.max(np.abs(np.asarray(a) - b)) < 1e-9
 
 
-def problem(N, T, D, H, C, seed, loss, last_only):
-    rng = np.random.default_rng(seed)
-    params = bptt.init_params(D, H, C, seed=seed)
-    X = rng.normal(size=(N, T, D))
-    if loss == "mse":
-        targets = rng.normal(size=(N, C) if last_only else (N, T, C))
-    else:
-        targets = rng.integers(0, C, size=(N,) if last_only else (N, T))
-    h0 = rng.normal(scale=0.5, size=(N, H))
-    return params, X, targets, h0
+problem = bptt.data.random_problem
 
 
 # ----------------------------------------------------------------------------- tail_loss / total_grad_h

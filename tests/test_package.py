@@ -11,16 +11,7 @@ EPS = 1e-5  # central-difference step: balances O(eps²) truncation against roun
 sizes = st.tuples(st.integers(1, 3), st.integers(1, 5), st.integers(1, 4), st.integers(1, 5), st.integers(1, 4))
 
 
-def make_problem(N, T, D, H, C, seed, loss, last_only=False, with_h0=True):
-    rng = np.random.default_rng(seed)
-    params = bptt.init_params(D, H, C, seed=seed)
-    X = rng.normal(size=(N, T, D))
-    if loss == "mse":
-        targets = rng.normal(size=(N, C) if last_only else (N, T, C))
-    else:
-        targets = rng.integers(0, C, size=(N,) if last_only else (N, T))
-    h0 = rng.normal(scale=0.5, size=(N, H)) if with_h0 else None
-    return params, X, targets, h0
+make_problem = bptt.data.random_problem
 
 
 @settings(max_examples=25, deadline=None)

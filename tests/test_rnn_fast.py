@@ -34,16 +34,7 @@ def chunk_rows_set(n, part=1, segment_min=0):
         rnn.CHUNK_ROWS, rnn.CHUNK_PART, rnn.SEGMENT_MIN = old
 
 
-def make_problem(N, T, D, H, C, seed, loss, last_only=False, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    params = bptt.init_params(D, H, C, seed=seed, dtype=dtype)
-    X = rng.normal(size=(N, T, D)).astype(dtype)
-    if loss == "mse":
-        targets = rng.normal(size=(N, C) if last_only else (N, T, C)).astype(dtype)
-    else:
-        targets = rng.integers(0, C, size=(N,) if last_only else (N, T))
-    h0 = rng.normal(scale=0.5, size=(N, H)).astype(dtype)
-    return params, X, targets, h0
+make_problem = bptt.data.random_problem
 
 
 def states(params, X, h0):

@@ -40,7 +40,8 @@ import numpy as np
 
 from . import rnn
 from .gradcheck import rel_error
-from .params import Params, init_params
+from .data import random_problem
+from .params import Params
 
 SIZES = ((32, 50, 64, 128, 64), (64, 100, 128, 256, 128), (128, 200, 256, 512, 256))
 SIZE_NAMES = ("small", "middle", "large")
@@ -63,15 +64,6 @@ def gemm_flops(N, T, D, H, C):
     Elementwise work (tanh, softmax, sums) is not counted.
     """
     return 2 * N * T * (2 * D * H + 3 * H * H + 3 * H * C)
-
-
-def make_problem(N, T, D, H, C, dtype, seed=0):
-    """params (dtype), X (N, T, D) dtype, Y (N, T) int labels."""
-    rng = np.random.default_rng(seed + 1)
-    params = init_params(D, H, C, seed=seed, dtype=dtype)
-    X = rng.standard_normal((N, T, D)).astype(dtype)
-    Y = rng.integers(0, C, size=(N, T))
-    return params, X, Y
 
 
 def torch_problem(params, X, Y):
@@ -110,7 +102,7 @@ def torch_problem(params, X, Y):
 
 def check_agreement(size, dtype):
     """Loss and gradients of bptt and torch on one problem: returns (loss rel. error, worst grad rel. error)."""
-    params, X, Y = make_problem(*size, dtype)
+    params, X, Y, _ = random_problem(*size, loss="nll", with_h0=False, dtype=dtype)
     l1, g1 = rnn.many_to_many(params, X, Y, loss="nll")
     l2, g2 = torch_problem(params, X, Y)()
     return abs(l1 - l2) / abs(l2), max(rel_error(a.astype(np.float64), b.astype(np.float64))
@@ -148,7 +140,7 @@ def kernel_rounds(rounds, pause):
     problems = {}
     for name, size in zip(SIZE_NAMES, SIZES):
         for dtype in DTYPES:
-            params, X, Y = make_problem(*size, dtype)
+            params, X, Y, _ = random_problem(*size, loss="nll", with_h0=False, dtype=dtype)
             problems[name, dtype] = (lambda p=params, x=X, y=Y: rnn.many_to_many(p, x, y, loss="nll"),
                                      torch_problem(params, X, Y))
     times = {key: {"bptt": [], "torch": []} for key in problems}
@@ -194,7 +186,7 @@ def peak_memory(f):
 
 def memory_table(size, dtype, truncate=TRUNCATE):
     """Peak memory of one many_to_many call, full and truncated, against the states' storage (bytes)."""
-    params, X, Y = make_problem(*size, dtype)
+    params, X, Y, _ = random_problem(*size, loss="nll", with_h0=False, dtype=dtype)
     N, T, D, H, C = size
     full, full_kept = peak_memory(lambda: rnn.many_to_many(params, X, Y, loss="nll"))
     trunc, trunc_kept = peak_memory(lambda: rnn.many_to_many(params, X, Y, loss="nll", truncate=truncate))
@@ -210,7 +202,7 @@ def per_example_speedup(size, dtype, rounds=3):
     The per-example loop averages N single-example gradients, which equals the batch gradient
     (checked here before timing).
     """
-    params, X, Y = make_problem(*size, dtype)
+    params, X, Y, _ = random_problem(*size, loss="nll", with_h0=False, dtype=dtype)
     N = X.shape[0]
 
     def batch():

@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from .data import random_problem
 from .gradcheck import numerical_gradient, rel_error
 from .losses import cross_entropy, mse_loss, nll_loss
 from .losses import softmax as _softmax
@@ -666,15 +667,7 @@ def check_relative_error(fn, seed=0):
 
 
 def _tiny_rnn(seed, N=3, T=4, D=3, H=4, C=3, loss="mse", last_only=False):
-    rng = np.random.default_rng(seed)
-    params = init_params(D, H, C, seed=seed, scale=0.8)
-    X = rng.normal(size=(N, T, D))
-    if loss == "mse":
-        Y = rng.normal(size=(N, C) if last_only else (N, T, C))
-    else:
-        Y = rng.integers(0, C, size=(N,) if last_only else (N, T))
-    h0 = rng.normal(0, 0.5, size=(N, H))
-    return params, X, Y, h0
+    return random_problem(N, T, D, H, C, seed=seed, loss=loss, last_only=last_only, scale=0.8)
 
 
 def check_gradient_check(fn, seed=0):

@@ -8,10 +8,37 @@ of the package contract, ready for ``bptt.many_to_many`` or ``bptt.many_to_one``
   Nothing short of a memory of ``delay`` steps does better than chance (1 / n_symbols).
 - ``adding_problem`` (Hochreiter and Schmidhuber, 1997): T random numbers, two of them marked;
   the target at the last step is their sum. Many-to-one, ``loss="mse"``, targets (N, 1) floats.
+
+``random_problem`` draws a random network and data with no task behind them, for checking
+gradients (tests, assignments' checks, the benchmark).
 """
 import numpy as np
 
-from ._validate import check_int
+from ._validate import check_choice, check_int
+from .params import init_params
+
+
+def random_problem(N, T, D, H, C, seed=0, loss="nll", last_only=False, with_h0=True, scale=None,
+                   dtype=np.float64):
+    """Random (params, X (N, T, D), targets, h0 (N, H) or None) for gradient checks.
+
+    targets: loss="mse" normal floats (N, T, C), or (N, C) with last_only; loss="nll" integer labels
+    in [0, C) of shape (N, T), or (N,) with last_only. h0 ~ N(0, 0.5²). Weights by
+    ``init_params(D, H, C, seed=seed, scale=scale)``; X, targets and h0 from one generator seeded
+    with seed, drawn in that order. Floats are cast to dtype.
+    """
+    for name, n in zip("NTDHC", (N, T, D, H, C)):
+        check_int(n, name, minimum=1)
+    check_choice(loss, "loss", ("mse", "nll"))
+    rng = np.random.default_rng(seed)
+    params = init_params(D, H, C, seed=seed, scale=scale, dtype=dtype)
+    X = rng.normal(size=(N, T, D)).astype(dtype)
+    if loss == "mse":
+        targets = rng.normal(size=(N, C) if last_only else (N, T, C)).astype(dtype)
+    else:
+        targets = rng.integers(0, C, size=(N,) if last_only else (N, T))
+    h0 = rng.normal(scale=0.5, size=(N, H)).astype(dtype) if with_h0 else None
+    return params, X, targets, h0
 
 
 def delayed_recall(n_sequences, n_steps, delay, n_symbols=4, seed=0):

@@ -26,6 +26,16 @@ def rel_error(a, b):
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
+def _check_probe(f, x, eps):
+    """TypeError/ValueError unless f is callable, x a float ndarray and eps a positive number."""
+    if not callable(f):
+        raise TypeError(f"f must be a function of no arguments returning a float, got {type(f).__name__}")
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError("x must be a float ndarray that f reads (it is changed in place and restored)")
+    if not (isinstance(eps, (int, float)) and eps > 0):
+        raise ValueError(f"eps must be a positive number, got {eps!r}")
+
+
 def numerical_gradient(f, x, eps=1e-6, indices=None):
     """Central-difference gradient of the scalar function ``f()`` with respect to the array ``x``.
 
@@ -35,12 +45,7 @@ def numerical_gradient(f, x, eps=1e-6, indices=None):
     Returns an array shaped like x; with ``indices`` only those entries are filled, the rest NaN.
     df/dx_i ≈ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps).
     """
-    if not callable(f):
-        raise TypeError(f"f must be a function of no arguments returning a float, got {type(f).__name__}")
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError("x must be a float ndarray that f reads (it is changed in place and restored)")
-    if not (isinstance(eps, (int, float)) and eps > 0):
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    _check_probe(f, x, eps)
     grad = np.full(x.shape, np.nan) if indices is not None else np.zeros(x.shape)
     it = np.ndindex(x.shape) if indices is None else (tuple(np.atleast_1d(i)) for i in indices)
     for idx in it:
@@ -59,12 +64,7 @@ def forward_difference(f, x, eps=1e-6):
 
     f, x as in ``numerical_gradient``. Returns an array shaped like x (float64).
     """
-    if not callable(f):
-        raise TypeError(f"f must be a function of no arguments returning a float, got {type(f).__name__}")
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError("x must be a float ndarray that f reads (it is changed in place and restored)")
-    if not (isinstance(eps, (int, float)) and eps > 0):
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    _check_probe(f, x, eps)
     f0 = float(f())
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
