@@ -102,8 +102,8 @@ def _check_inputs(params, X, targets, loss, h0, truncate, last_only):
 
 # Scratch memory is kept between calls (per thread, up to POOL_BYTES): a fresh buffer of more than
 # ~128 kB comes from the operating system on every call, and its first touch costs a page fault per
-# 4 kB page, as much as the arithmetic for small and middle sizes. Nothing returned to the caller
-# lives in the pool.
+# 4 kB page: at the notebooks' sizes that cost about a third of a call. Nothing returned to the
+# caller lives in the pool.
 POOL_BYTES = 64 << 20
 _pool = threading.local()
 
