@@ -26,12 +26,12 @@ def rel_error(a, b):
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
-def _check_probe(f, x, eps):
+def _check_probe(f, x, eps, name="f", returns="a float"):
     """TypeError/ValueError unless f is callable, x a float ndarray and eps a positive number."""
     if not callable(f):
-        raise TypeError(f"f must be a function of no arguments returning a float, got {type(f).__name__}")
+        raise TypeError(f"{name} must be a function of no arguments returning {returns}, got {type(f).__name__}")
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError("x must be a float ndarray that f reads (it is changed in place and restored)")
+        raise TypeError(f"x must be a float ndarray that {name} reads (it is changed in place and restored)")
     if not (isinstance(eps, (int, float)) and eps > 0):
         raise ValueError(f"eps must be a positive number, got {eps!r}")
 
@@ -144,12 +144,7 @@ def crossed_kinks(pre_fn, x, eps=1e-6):
     pattern of pre_fn() differs between x + eps e_i and x - eps e_i: there the numerical
     derivative averages two different slopes and cannot be trusted.
     """
-    if not callable(pre_fn):
-        raise TypeError(f"pre_fn must be a function of no arguments returning an array, got {type(pre_fn).__name__}")
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError("x must be a float ndarray that pre_fn reads (it is changed in place and restored)")
-    if not (isinstance(eps, (int, float)) and eps > 0):
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    _check_probe(pre_fn, x, eps, name="pre_fn", returns="an array")
     out = np.zeros(x.shape, dtype=bool)
     for idx in np.ndindex(x.shape):
         old = x[idx]
