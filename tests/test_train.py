@@ -288,3 +288,16 @@ def test_figures():
     plt.close("all")
     with pytest.raises(ValueError, match="same length"):
         plot_training([h], ["a", "b"], [0.5], 1.0, 0.5)
+    ks = [1, 2, 4]
+    ax = bptt.train.plot_truncation_gap(ks, {1.0: (np.ones(3), np.array([0.5, 0.0, 0.0])),
+                                              0.5: (np.ones(3), np.zeros(3))}, T=4)
+    assert len(ax.lines) == 4 and ax.get_yscale() == "log"
+    assert np.all(ax.lines[1].get_ydata() >= 1e-16)                          # zero window errors drawn
+    plt.close("all")
+    with pytest.raises(ValueError, match="1 to 4 scales"):
+        bptt.train.plot_truncation_gap(ks, {}, T=4)
+    ax = bptt.train.plot_grad_norms({"a": h, "b": h}, theta=5.0)
+    assert len(ax.lines) == 3 and ax.lines[2].get_ydata()[0] == 5.0           # two runs and theta
+    plt.close("all")
+    with pytest.raises(ValueError, match="non-empty"):
+        bptt.train.plot_grad_norms({})

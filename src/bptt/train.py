@@ -16,6 +16,7 @@ import numpy as np
 
 from ._validate import as_float_array, check_choice, check_int
 from .params import Params, check_params
+from .plots import _axes
 from .rnn import backward_details, forward, many_to_many, many_to_one
 
 OPTIMIZERS = ("sgd", "adam")
@@ -298,13 +299,6 @@ def window_truncated(params, X, Y, k, loss="mse"):
 
 # ----------------------------------------------------------------------------- figures (chapter 8)
 
-def _axes(ax, figsize=(7, 3.5)):
-    import matplotlib.pyplot as plt
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
 def draw_truncation(T, k, ax=None):
     """Picture of ``truncate=k`` on a sequence of T steps; returns the matplotlib Axes.
 
@@ -420,3 +414,44 @@ def plot_training(histories, labels, accuracies, chance_loss, chance_accuracy, s
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def plot_truncation_gap(ks, curves, T, ax=None):
+    """Relative error of chunked and window truncation against full BPTT, for each k (log scale).
+
+    ks: the truncation lengths (K,); curves: {scale of W: (chunk errors (K,), window errors (K,))};
+    T: the sequence length, for the label. Window errors of 0 are drawn at 1e-16. Returns the Axes.
+    """
+    ax = _axes(ax)
+    styles = ("-", "--", ":", "-.")
+    if not curves or len(curves) > len(styles):
+        raise ValueError(f"curves must hold 1 to {len(styles)} scales, got {len(curves)}")
+    for (scale, (e_c, e_w)), ls in zip(curves.items(), styles):
+        ax.semilogy(ks, e_c, "o" + ls, color="tab:red", ms=4, label=f"chunks, {scale:g} W")
+        ax.semilogy(ks, np.maximum(e_w, 1e-16), "s" + ls, color="tab:blue", ms=4, label=f"window, {scale:g} W")
+    ax.set_xlabel(f"truncation length k  (T = {T}; k = T is exact for both)")
+    ax.set_ylabel("relative error to full BPTT")
+    ax.set_ylim(1e-7, 2)
+    ax.set_title("How far the truncated gradient is from the full one")
+    ax.legend(fontsize=9, ncol=2)
+    return ax
+
+
+def plot_grad_norms(histories, theta=None, ax=None):
+    """‖g‖ before clipping against the training step, one line per run (log scale).
+
+    histories: {label: History}; theta: a norm-clipping threshold to draw as a dashed line, or None.
+    Returns the Axes.
+    """
+    if not histories:
+        raise ValueError("histories must be a non-empty dict {label: History}")
+    ax = _axes(ax)
+    for name, h in histories.items():
+        ax.semilogy(h.grad_norm, lw=0.8, label=name)
+    if theta is not None:
+        ax.axhline(theta, color="0.3", ls="--", lw=1, label=f"theta = {theta:g}")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("||g|| before clipping")
+    ax.set_title("Gradient norms during training")
+    ax.legend(fontsize=9, ncol=2)
+    return ax
