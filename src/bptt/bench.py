@@ -10,8 +10,10 @@ Run with ``python -m bptt.bench`` in an environment that has torch (``make bench
   Rounds are interleaved (every configuration and a large square GEMM once per round, the order
   of bptt and torch alternating; a round keeps the best of a short burst of calls), and medians
   over the rounds are reported: the ratio bptt/torch, the achieved
-  GFLOP/s (flops of the matrix products only), and its share of the GEMM peak of the same run
-  (the best of its rounds: the conservative choice when the machine is shared);
+  GFLOP/s (flops of the matrix products only), and its share of the GEMM peak of the same run:
+  in each round, bptt's GFLOP/s over the 2048³ GEMM rate measured in that round, the median over
+  rounds (the machine's speed drifts over minutes, so a peak from one moment and times from
+  others would compare two machines; the best peak of the run is printed too);
 - **memory**: the peak of NumPy's allocations during one call (tracemalloc, which NumPy reports
   its array buffers to), full BPTT against truncated (k = 20), beside the hidden states' own
   storage T·N·H·itemsize; "working" leaves out the returned gradients;
@@ -334,7 +336,9 @@ def main(argv=None):
                 raise SystemExit("bptt and torch disagree: not timing")
 
     print(f"\n-- forward+backward: medians over {args.rounds} interleaved rounds (each the best of a burst of "
-          f"{REPS['small']}/{REPS['middle']}/{REPS['large']} calls); GFLOP/s from the median time, % of the best GEMM --")
+          f"{REPS['small']}/{REPS['middle']}/{REPS['large']} calls); GFLOP/s from the median time; % peak: "
+          "in each round, GFLOP/s over the GEMM peak measured in that round, the median over rounds "
+          "(the machine's speed drifts over minutes) --")
     times = kernel_rounds(args.rounds, args.pause)
     peaks = {dtype: max(v) for dtype, v in times["peak"].items()}   # the peak: the best of the rounds
     for dtype in DTYPES:
@@ -349,7 +353,8 @@ def main(argv=None):
             tb = statistics.median(times[name, dtype]["bptt"])
             tt = statistics.median(times[name, dtype]["torch"])
             gf = gemm_flops(*size) / tb / 1e9
-            share = gf / peaks[dtype]
+            share = statistics.median(gemm_flops(*size) / t / 1e9 / pk
+                                      for t, pk in zip(times[name, dtype]["bptt"], times["peak"][dtype]))
             results.append((name, dtype, tb / tt, share))
             print(f"  {name:7s}{str(size):27s}{np.dtype(dtype).name:9s}{tb * 1e3:9.1f}{tt * 1e3:10.1f}"
                   f"{tb / tt:7.2f}{'≤' + str(RATIO_TARGET[name]):>8s}{gf:9.0f}{100 * share:7.0f}%"
