@@ -100,6 +100,25 @@ def asker_gradient(p, y):
     return (np.outer(p, np.ones(C)) - np.eye(C)) @ y
 
 
+def nll_in_place(O, y, scale):
+    """-log softmax(O)[y] per row, with O (R, C) overwritten by scale · (softmax(O) - onehot(y)).
+
+    No checks (callers validate): O a float array, y (R,) integer labels. The label's shifted logit
+    is read before exp, so -log p_y stays finite when p_y underflows to 0. Returns (R,) losses.
+    The core of ``nll_loss`` and of the fast sequence path (``bptt.rnn``), which calls it on its
+    own buffers.
+    """
+    rows = np.arange(O.shape[0])
+    O -= O.max(axis=1, keepdims=True)                   # log-sum-exp shift: exp never overflows
+    picked = O[rows, y]                                 # o_y - max o
+    np.exp(O, out=O)
+    s = O.sum(axis=1, keepdims=True)
+    per_row = np.log(s[:, 0]) - picked                  # log Σ exp(o - max) - (o_y - max)
+    O *= scale / s                                      # scale · softmax, one pass
+    O[rows, y] -= scale
+    return per_row
+
+
 def nll_loss(O, y):
     """Mean negative log-likelihood of integer labels under softmax(O), and its gradient.
 
@@ -109,11 +128,9 @@ def nll_loss(O, y):
     O = _rows(O)
     N, C = O.shape
     y = as_labels(y, "y", (N,), "(N,)", C)
-    logp = log_softmax(O)
-    loss = -logp[np.arange(N), y].sum() / N
-    dO = np.exp(logp)
-    dO[np.arange(N), y] -= 1.0
-    return float(loss), dO / N
+    dO = np.array(O, dtype=O.dtype)                     # a copy: nll_in_place overwrites it
+    loss = nll_in_place(dO, y, 1.0 / N).sum() / N
+    return float(loss), dO
 
 
 def cross_entropy(O, Y):

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import as_float_array, as_labels, check_choice, check_int, check_shape
-from .losses import mse_loss, nll_loss
+from .losses import mse_loss, nll_in_place, nll_loss
 from .params import Params, check_params
 
 LOSSES = ("mse", "nll")
@@ -180,17 +180,6 @@ def _forward_segment(params, X, s0, Hs, ws):
         np.tanh(Hs[t], out=Hs[t])
 
 
-def _forward_states(params, Xt, h0):
-    """All hidden states, time-major: Hs (T+1, N, H) with Hs[0] = h0, Hs[t] = h_t. Xt (T, N, D)."""
-    T, N, D = Xt.shape
-    H = params.W.shape[0]
-    Hs = np.empty((T + 1, N, H), dtype=params.W.dtype)
-    Hs[0] = h0
-    steps = _chunk_steps(T, N, max(D, H))
-    _forward_segment(params, Xt.transpose(1, 0, 2), 0, Hs, _Workspace(steps, N, D, H, 0, params.W.dtype))
-    return Hs
-
-
 def _output_losses(O, tgt, loss, N):
     """Per-step loss sums and dL/dO, for logits O (m, N, C) of m steps; O becomes dL/dO in place.
 
@@ -203,24 +192,8 @@ def _output_losses(O, tgt, loss, N):
         sums = np.array([0.5 * float(np.vdot(o, o)) for o in O])
         O /= N
         return sums
-    flat, labels = O.reshape(-1, C), tgt.reshape(-1)
-    rows = np.arange(flat.shape[0])
-    flat -= flat.max(axis=1, keepdims=True)             # log-sum-exp shift: exp never overflows
-    picked = flat[rows, labels]                         # o_y - max o, taken before exp can underflow it
-    np.exp(flat, out=flat)
-    s = flat.sum(axis=1, keepdims=True)
-    per_row = np.log(s[:, 0]) - picked                  # -log p_y = log Σ exp(o - max) - (o_y - max)
-    flat *= 1.0 / (N * s)                               # softmax / N: one pass
-    flat[rows, labels] -= 1.0 / N
+    per_row = nll_in_place(O.reshape(-1, C), tgt.reshape(-1), 1.0 / N)
     return per_row.reshape(m, -1).sum(axis=1, dtype=np.float64)
-
-
-def _output_loss(O, tgt, loss, N):
-    """Loss summed over rows / N and dL/dO (in place of O) for logits O (N, C) of one step.
-
-    tgt: (N, C) floats (mse) or (N,) int labels (nll).
-    """
-    return float(_output_losses(O[None], tgt[None], loss, N)[0]) / N
 
 
 def _backward_segment(params, X, targets, loss, s0, Hs, ws, grads, step_loss, last_only, k):
@@ -347,8 +320,11 @@ def forward(params, X, h0=None):
     else:
         h0 = as_float_array(h0, "h0", 2, "(N, H)", dtype=params.W.dtype)
         check_shape(h0, "h0", (N, H), "(N, H)")
-    Hs = _forward_states(params, X.transpose(1, 0, 2), h0)[1:]
-    Hs = np.ascontiguousarray(Hs.transpose(1, 0, 2))
+    Hs = np.empty((T + 1, N, H), dtype=params.W.dtype)  # time-major, Hs[0] = h0
+    Hs[0] = h0
+    ws = _Workspace(_chunk_steps(T, N, max(D, H)), N, D, H, 0, params.W.dtype)
+    _forward_segment(params, X, 0, Hs, ws)
+    Hs = np.ascontiguousarray(Hs[1:].transpose(1, 0, 2))
     return Hs, Hs @ params.V.T + params.c
 
 
@@ -444,14 +420,15 @@ def backward_details(params, X, targets, loss="mse", h0=None, last_only=False):
     direct = np.zeros((N, T, W.shape[0]), dtype=W.dtype)
     dV, dc = np.zeros_like(V), np.zeros_like(c)
     total = 0.0
+    loss_fn = mse_loss if loss == "mse" else nll_loss        # each returns (loss, dL/do_t)
     steps = [T - 1] if last_only else range(T)
     for t in steps:
         tgt = targets if last_only else targets[:, t]
-        O = Hs[:, t + 1] @ V.T + c
-        total += _output_loss(O, tgt, loss, N)               # O becomes dL/do_t
-        dV += O.T @ Hs[:, t + 1]
-        dc += O.sum(axis=0)
-        direct[:, t] = O @ V
+        loss_t, dO = loss_fn(Hs[:, t + 1] @ V.T + c, tgt)
+        total += loss_t
+        dV += dO.T @ Hs[:, t + 1]
+        dc += dO.sum(axis=0)
+        direct[:, t] = dO @ V
     G, Delta = np.zeros_like(direct), np.zeros_like(direct)
     dW_s = np.zeros((T,) + W.shape, dtype=W.dtype)
     dU_s = np.zeros((T,) + U.shape, dtype=W.dtype)
