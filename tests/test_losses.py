@@ -256,3 +256,12 @@ def test_bad_input_names_the_argument_and_shape(call, exc, words):
         call()
     for w in words:
         assert w in str(info.value), (w, str(info.value))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nll_loss_stays_finite_when_the_label_probability_underflows(dtype):
+    O = np.array([[0.0, 3000.0, 0.0], [5.0, 0.0, 0.0]], dtype=dtype)
+    loss, dO = bptt.losses.nll_loss(O, np.array([0, 0]))
+    p = np.exp(5.0) / (np.exp(5.0) + 2)
+    assert loss == pytest.approx((3000.0 - np.log(p)) / 2, rel=1e-6) and dO.dtype == dtype
+    assert dO == pytest.approx(np.array([[-1, 1, 0], [p - 1, (1 - p) / 2, (1 - p) / 2]]) / 2, abs=1e-6)
