@@ -20,7 +20,7 @@ __all__ = ["Params", "init_params", "many_to_one", "many_to_many", "numerical_gr
 
 _SUBMODULES = {
     "activations", "dense", "losses", "rnn", "gradcheck", "params",
-    "jacobian", "dynamics", "data", "train", "plots", "checks", "graph", "bench", "variants", "errata",
+    "jacobian", "dynamics", "data", "train", "plots", "checks", "graph", "bench", "variants", "errata", "examples", "figures",
 }
 
 
