@@ -16,6 +16,9 @@ function                    what it is                                          
 ``square_batch``            the same with N = D = H, where its mis-shaped products run ch 6, B
 ``junction_problem``        many-to-many nll, T = 6 (*Simple RNNs*' junction)          ch 6, B
 ``two_layer``               a two-layer softmax network and its data                   ch 2, B
+``two_layer_square``        the same with D1 = C = 3, where a mis-shaped product runs  ch 2, B
+``sum_ranges_problem``      many-to-one mse, inputs x_0..x_4 (*Computing the gradients*) ch 4, B
+``cross_validated_network`` D = 4, H = 5, C = 3 and a hidden state (the Q&A's sizes)   ch 5, B
 ``IIR_WEIGHTS``             the filter weights w = −0.9 and w = −1.1                   ch 7, B
 ==========================  =========================================================  ===========
 
@@ -131,3 +134,33 @@ def two_layer(n_batch=5, n_input=4, n_hidden=3, n_output=2, seed=1):
     net = init_two_layer(n_input, n_hidden, n_output, seed=seed)
     rng = np.random.default_rng(seed)
     return net, rng.normal(size=(n_batch, n_input)), rng.integers(0, n_output, size=n_batch)
+
+
+def two_layer_square():
+    """``two_layer`` with D1 = C = 3 (N = 8, D = 4): the shapes where Xᵀ dZ₂ runs though it is wrong.
+
+    Returns (net, X (8, 4), y (8,)).
+    """
+    return two_layer(n_batch=8, n_input=4, n_hidden=3, n_output=3, seed=2)
+
+
+def sum_ranges_problem():
+    """Many-to-one mse whose inputs are indexed from 0, as in *Computing the gradients for BPTT*.
+
+    N = 1, five inputs x_0..x_4 (so X (1, 5, 3)), D = 3, H = 4, C = 1, a non-zero initial state
+    (the book's h_0, that section's h_{-1}), targets (1, 1). Returns a Problem.
+    """
+    params, X, y, h0 = random_problem(1, 5, 3, 4, 1, seed=2, loss="mse", last_only=True)
+    return Problem(params, X, y, h0, "mse", True)
+
+
+def cross_validated_network():
+    """The sizes of the Cross Validated question: D = 4, H = 5, C = 3, and one hidden state.
+
+    Returns (params, h) with params from ``init_params(4, 5, 3, seed=1)`` (W (5, 5), U (5, 4),
+    V (3, 5), b (5,), c (3,)) and h (5,) = tanh of a standard normal draw (seed 2).
+    """
+    from .params import init_params
+    params = init_params(4, 5, 3, seed=1)
+    h = np.tanh(np.random.default_rng(2).normal(size=5))
+    return params, h
