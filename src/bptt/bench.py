@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +42,7 @@ import numpy as np
 from . import rnn
 from .gradcheck import rel_error
 from .data import random_problem
+from .memory import peak_memory
 from .params import Params
 
 SIZES = ((32, 50, 64, 128, 64), (64, 100, 128, 256, 128), (128, 200, 256, 512, 256))
@@ -163,28 +163,6 @@ def kernel_rounds(rounds, pause):
 
 
 # ----------------------------------------------------------------------------- memory
-
-def peak_memory(f):
-    """(peak, kept) bytes of NumPy allocations while f() runs, above what was allocated before.
-
-    kept: what is still allocated when f returns (its result). Uses tracemalloc, to which NumPy
-    reports every array buffer it allocates. The call is cold: the scratch memory that bptt.rnn
-    keeps between calls is released before it (so it is counted) and after it (so it is not kept).
-    """
-    rnn.release_buffers()
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    result = f()
-    rnn.release_buffers()
-    current, peak = tracemalloc.get_traced_memory()
-    del result
-    if not was_tracing:
-        tracemalloc.stop()
-    return peak - base, current - base
-
 
 def memory_table(size, dtype, truncate=TRUNCATE):
     """Peak memory of one many_to_many call, full and truncated, against the states' storage (bytes)."""
