@@ -46,7 +46,7 @@ def test_dh0_matches_central_differences(sizes, seed, loss, last_only):
 @pytest.mark.parametrize("loss", ["mse", "nll"])
 def test_loss_value_is_sum_over_time_mean_over_batch(loss):
     params, X, Y, h0 = make_problem(4, 3, 2, 5, 3, 7, loss)
-    Hs, O = bptt.rnn.forward(params, X, h0)
+    Hs, O, _ = bptt.rnn.forward(params, X, h0)
     if loss == "mse":
         expected = 0.5 * np.sum((O - Y) ** 2) / 4
     else:
@@ -59,7 +59,7 @@ def test_loss_value_is_sum_over_time_mean_over_batch(loss):
 def test_many_to_one_equals_many_to_many_with_loss_on_last_step_only(loss):
     """Many-to-many whose earlier steps carry zero loss (mse targets equal to the outputs there)."""
     params, X, y, h0 = make_problem(3, 6, 2, 4, 3, 1, loss, last_only=True)
-    Hs, O = bptt.rnn.forward(params, X, h0)
+    Hs, O, _ = bptt.rnn.forward(params, X, h0)
     l1, g1 = bptt.many_to_one(params, X, y, loss=loss, h0=h0)
     d = bptt.rnn.backward_details(params, X, y, loss=loss, h0=h0, last_only=True)
     assert np.all(d.direct[:, :-1] == 0)
@@ -104,7 +104,7 @@ def test_truncation(loss):
         _, g = bptt.many_to_many(params, X, Y, loss=loss, h0=h0, truncate=k)
         assert all(rel_error(a, b) == 0 for a, b in zip(g, full))
     # k = 1: the sum of one-step gradients, each step started from the true previous state
-    Hs, _ = bptt.rnn.forward(params, X, h0)
+    Hs = bptt.rnn.forward(params, X, h0)[0]
     prev = np.concatenate([h0[:, None], Hs], axis=1)
     one_step = [bptt.many_to_many(params, X[:, t:t + 1], Y[:, t:t + 1], loss=loss, h0=prev[:, t])[1]
                 for t in range(7)]
@@ -143,11 +143,12 @@ def test_init_params_shapes_and_seed():
 
 
 def test_t1_is_a_dense_layer_on_stacked_input():
-    """With T = 1, h_1 = tanh([U W] [x; h0] + b): the RNN step is the dense layer of chapter 1."""
+    """With T = 1, h_1 = tanh([W U] [h0; x] + b): the RNN step is the dense layer of chapter 1."""
     params, X, y, h0 = make_problem(3, 1, 2, 4, 3, 2, "mse", last_only=True)
     d = bptt.rnn.backward_details(params, X, y, loss="mse", h0=h0, last_only=True)
-    Z, cache = bptt.dense.dense_forward(np.hstack([X[:, 0], h0]), np.hstack([params.U, params.W]), params.b)
-    assert rel_error(Z, d.Hs[:, 1]) < 1e-14
+    Z, cache = bptt.dense.dense_forward(np.hstack([h0, X[:, 0]]), np.hstack([params.W, params.U]), params.b)
+    assert rel_error(Z, d.Hs[:, 0]) < 1e-14
     dX, dWcat, db = bptt.dense.dense_backward(d.G[:, 0], cache)
-    assert rel_error(dWcat, np.hstack([d.grads.U, d.grads.W])) < 1e-14
+    assert rel_error(dWcat, np.hstack([d.grads.W, d.grads.U])) < 1e-14
+    assert rel_error(dX[:, :4], d.dh0) < 1e-14                             # dL/dh_0, the W block
     assert rel_error(db, d.grads.b) < 1e-14

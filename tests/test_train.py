@@ -204,7 +204,7 @@ def test_training_bad_shapes(task):
 
 def test_accuracy(task):
     X, Y, p = task
-    _, O = bptt.rnn.forward(p, X)
+    _, O, _ = bptt.rnn.forward(p, X)
     assert accuracy(p, X, Y) == np.mean(O.argmax(2) == Y)
     assert accuracy(p, X, Y, from_step=3) == np.mean(O[:, 3:].argmax(2) == Y[:, 3:])
     assert accuracy(p, X, O[:, -1].argmax(1)) == 1.0                        # (N,) labels: last step
@@ -245,7 +245,7 @@ def test_window_truncation_is_the_gradient_of_frozen_windows(T, k, seed):
     X = rng.standard_normal((N, T, D))
     Y = rng.integers(0, C, (N, T))
     p = bptt.init_params(D, H, C, seed=seed)
-    Hs, _ = bptt.rnn.forward(p, X)
+    Hs = bptt.rnn.forward(p, X)[0]
     Hs = np.concatenate([np.zeros((N, 1, H)), Hs], axis=1)                   # h_0 .. h_T, fixed
 
     def frozen_windows():

@@ -8,7 +8,7 @@ Math (column vectors, t = 1..T, h_0 given, f the activation):
     g_{T-k} = J_kᵀ g_T,   J_k = ∂h_T/∂h_{T-k} = diag(f'_T) W ··· diag(f'_{T-k+1}) W
     ‖g_{T-k}‖ ≤ (γ ‖W‖₂)ᵏ ‖g_T‖,   γ = sup |f'| (1 for tanh, 1/4 for sigmoid)
 
-Code puts the batch first like the rest of the package: states ``Hs`` (N, T+1, H) hold h_0..h_T,
+Code puts the batch first like the rest of the package: states ``Hs`` (N, T, H) hold h_1..h_T,
 derivatives ``Fp`` (N, T, H) hold f'(a_1)..f'(a_T), and a gradient indexed by *lag* holds
 g_{T-k} at position k. The scalar infinite impulse response (IIR) filter of source 004 lives here
 too, and the figures of chapter 7.
@@ -119,7 +119,7 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
     """Forward pass h_t = f(W h_{t-1} + U x_t + b), batch first, for f in tanh / sigmoid / linear.
 
     W (H, H), U (H, D), X (N, T, D), b (H,) or None (zeros), h0 (N, H) or None (zeros).
-    Returns Hs (N, T+1, H) with Hs[:, t] = h_t (Hs[:, 0] = h_0) and Fp (N, T, H) with
+    Returns Hs (N, T, H) with Hs[:, t-1] = h_t (h_1..h_T; h_0 is h0) and Fp (N, T, H) with
     Fp[:, t-1] = f'(a_t): 1 - h_t² for tanh, h_t (1 - h_t) for sigmoid, 1 for linear.
     """
     W = _check_square(W)
@@ -136,11 +136,11 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
     h0 = np.zeros((N, H)) if h0 is None else as_float_array(h0, "h0", 2, "(N, H)", dtype=W.dtype)
     check_shape(h0, "h0", (N, H), "(N, H)")
     check_choice(activation, "activation", ACTIVATIONS)
-    Hs = np.empty((N, T + 1, H))
+    Hs = np.empty((N, T, H))
     Fp = np.empty((N, T, H))
-    Hs[:, 0] = h0
+    h = h0
     for t in range(T):
-        A = Hs[:, t] @ W.T + X[:, t] @ U.T + b
+        A = h @ W.T + X[:, t] @ U.T + b
         if activation == "tanh":
             h = np.tanh(A)
             Fp[:, t] = 1.0 - h * h
@@ -150,7 +150,7 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
         else:
             h = A
             Fp[:, t] = 1.0
-        Hs[:, t + 1] = h
+        Hs[:, t] = h
     return Hs, Fp
 
 

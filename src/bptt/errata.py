@@ -14,7 +14,9 @@ steps that carry one and averaged over the batch.
 import numpy as np
 
 from . import losses as _losses
+from . import fast as _fast
 from . import rnn as _rnn
+from ._problem import check_problem
 from ._validate import as_float_array, check_int, check_shape
 from .gradcheck import numerical_gradient
 
@@ -36,7 +38,8 @@ def tail_loss(params, X, targets, t, h, loss="mse", last_only=False):
     state, which carries no loss); h (N, H): the value given to h_t. Steps t+1..T are run again from h.
     Returns a float. With h equal to the forward pass's h_t, L minus this number does not depend on h_t.
     """
-    params, X, targets, _, _ = _rnn._check_inputs(params, X, targets, loss, None, None, last_only)
+    pb = check_problem(params, X, targets, loss, None, None, last_only)
+    params, X, targets = pb.params, pb.X, pb.targets
     N, T, _ = X.shape
     t = _check_step(t, T)
     H = params.W.shape[0]
@@ -48,7 +51,7 @@ def tail_loss(params, X, targets, t, h, loss="mse", last_only=False):
         value += step_loss(h @ params.V.T + params.c, targets if last_only else targets[:, t - 1])[0]
     if t < T:                                                 # every later loss, through h_{t+1}, ..., h_T
         rest = targets if last_only else targets[:, t:]
-        value += _rnn.loss_and_grads(params, X[:, t:], rest, loss=loss, h0=h, last_only=last_only).loss
+        value += _fast.loss_and_grads(params, X[:, t:], rest, loss=loss, h0=h, last_only=last_only).loss
     return float(value)
 
 
@@ -59,7 +62,8 @@ def total_grad_h(params, X, targets, t, loss="mse", h0=None, last_only=False, ep
     Returns (N, H). It equals ``bptt.rnn.backward_details(...).G[:, t-1]`` for t >= 1 and
     ``loss_and_grads(...).dh0`` for t = 0, to round-off.
     """
-    params, X, targets, h0, _ = _rnn._check_inputs(params, X, targets, loss, h0, None, last_only)
+    pb = check_problem(params, X, targets, loss, h0, None, last_only)
+    params, X, targets, h0 = pb.params, pb.X, pb.targets, pb.h0
     t = _check_step(t, X.shape[1])
     h = h0.copy() if t == 0 else np.array(_rnn.forward(params, X, h0=h0)[0][:, t - 1])
     return numerical_gradient(lambda: tail_loss(params, X, targets, t, h, loss, last_only), h, eps)

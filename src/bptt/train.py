@@ -17,6 +17,7 @@ import numpy as np
 from ._validate import as_float_array, check_choice, check_int
 from .params import Params, check_params
 from .plots import _axes
+from ._problem import check_problem
 from .rnn import backward_details, forward, many_to_many, many_to_one
 
 OPTIMIZERS = ("sgd", "adam")
@@ -250,7 +251,7 @@ def accuracy(params, X, Y, from_step=0):
     Returns a float in [0, 1].
     """
     params = _as_params(params, "params")
-    _, O = forward(params, X)                                  # O (N, T, C)
+    _, O, _ = forward(params, X)                               # O (N, T, C)
     N, T, C = O.shape
     Y = np.asarray(Y)
     if not np.issubdtype(Y.dtype, np.integer):
@@ -275,26 +276,39 @@ def window_truncated(params, X, Y, k, loss="mse"):
 
     (``bptt.many_to_many(..., truncate=k)`` uses *chunks* instead: a loss at the j-th step of
     its chunk goes back j steps, between 1 and k.) Both equal full BPTT when k >= T, and both
-    equal each other when k = 1. Costs O(T k) step backward passes instead of O(T).
-    X (N, T, D); Y as in ``many_to_many``; k >= 1. Returns (loss, grads: Params).
+    equal each other when k = 1. Each L_s is the many-to-one problem x_{s-k+1}..x_s started from
+    the true state h_{s-k}, run by ``bptt.rnn.backward_details``: O(T k) steps instead of O(T).
+
+    Parameters
+    ----------
+    params : Params
+        W (H, H), U (H, D), V (C, H), b (H,), c (C,).
+    X : array_like, shape (N, T, D)
+        Inputs, batch first; h_0 = 0.
+    Y : array_like
+        As in ``many_to_many``: mse (N, T, C) floats, nll (N, T) int labels.
+    k : int
+        The window length, k >= 1.
+    loss : str
+        "mse" or "nll".
+
+    Returns
+    -------
+    loss : float
+        The full loss Σ_s L_s (truncation does not change it).
+    grads : Params
+        The window-truncated gradient.
     """
     k = check_int(k, "k", minimum=1)
-    det = backward_details(params, X, Y, loss=loss)         # Hs (N, T+1, H), direct (N, T, H)
-    W, U = det.grads.W, det.grads.U                          # shapes only
-    params = check_params(params)
-    Xf = as_float_array(X, "X", 3, "(N, T, D)", dtype=params.W.dtype)
-    T = Xf.shape[1]
-    dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(params.b)
-    for s in range(1, T + 1):                                # the loss L_s ...
-        g = det.direct[:, s - 1]                             # ... enters at h_s
-        for t in range(s, max(s - k, 0), -1):                # t = s, s-1, .., s-k+1
-            h = det.Hs[:, t]
-            delta = (1.0 - h * h) * g                        # δ_t of L_s alone
-            dW += delta.T @ det.Hs[:, t - 1]
-            dU += delta.T @ Xf[:, t - 1]
-            db += delta.sum(axis=0)
-            g = delta @ params.W                             # Wᵀ δ_t, batch first
-    return det.loss, Params(dW, dU, det.grads.V, db, det.grads.c)
+    pb = check_problem(params, X, Y, loss)
+    Hs = forward(pb.params, pb.X)[0]                         # h_1..h_T, (N, T, H)
+    total, grads = 0.0, Params(*(np.zeros_like(p) for p in pb.params))
+    for s in range(1, pb.X.shape[1] + 1):                    # the loss L_s ...
+        a = max(s - k, 0)                                    # ... sees the steps a+1..s
+        d = backward_details(pb.params, pb.X[:, a:s], pb.targets[:, s - 1], loss,
+                             h0=None if a == 0 else Hs[:, a - 1], last_only=True)
+        total, grads = total + d.loss, grads + d.grads
+    return total, grads
 
 
 # ----------------------------------------------------------------------------- figures (chapter 8)
