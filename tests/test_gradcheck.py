@@ -1,8 +1,4 @@
-"""Tests for bptt.gradcheck: differences, relative error, sampling, kinks, step sweeps, figures."""
-import matplotlib
-
-matplotlib.use("Agg")
-
+"""Tests for bptt.gradcheck: differences, relative error, sampling, kinks, step sweeps."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -266,17 +262,3 @@ def test_optimal_step_values_and_bad_input():
         gc.step_sweep(np.tanh, 0.5, 0.7, np.zeros((2, 2)))
 
 
-# ----------------------------------------------------------------------------- figures
-
-def test_figures():
-    fig = gc.plot_step_sweep(np.tanh, 0.5, 1 - np.tanh(0.5) ** 2, steps=np.logspace(-8, 0, 9))
-    assert len(fig.axes) == 2
-    matplotlib.pyplot.close(fig)
-    maps = {"a": np.eye(3), "b": -np.eye(3), "c": np.zeros((3, 3))}
-    fig = gc.plot_difference_maps(maps, suptitle="test")
-    assert sum(ax.get_visible() for ax in fig.axes) == 3 + 3      # three images and three colour bars
-    matplotlib.pyplot.close(fig)
-    with pytest.raises(TypeError, match="maps"):
-        gc.plot_difference_maps([np.eye(2)])
-    with pytest.raises(ValueError, match="maps"):
-        gc.plot_difference_maps({"a": np.zeros(3)})

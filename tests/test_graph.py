@@ -1,13 +1,8 @@
-"""bptt.graph: the unrolled graph as data (nodes, edges, paths) and its matplotlib drawing."""
-import matplotlib
+"""bptt.graph: the unrolled graph as data (nodes, edges, paths); the drawing is in test_figures.py."""
+import pytest
+from hypothesis import given, settings, strategies as st
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from bptt import graph as G  # noqa: E402
+from bptt import graph as G
 
 Ts = st.integers(1, G.MAX_T)
 
@@ -64,32 +59,3 @@ def test_bad_kind_and_node_names():
         G.count_paths(G.unrolled_graph(3), "h1", "L2")
 
 
-@pytest.mark.parametrize("kind", G.KINDS)
-@pytest.mark.parametrize("gradients", [False, True])
-def test_drawing(kind, gradients):
-    T = 4
-    ax = G.draw_unrolled(T, kind, gradients=gradients)
-    try:
-        g = G.unrolled_graph(T, kind)
-        assert len(ax.patches) == len(g.nodes)                       # one circle per node
-        texts = [t.get_text() for t in ax.texts]
-        for n in g.nodes.values():
-            assert n.label in texts
-        arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
-        red = T + (T if kind == "many_to_many" else 1) if gradients else 0
-        assert len(arrows) == len(g.edges) + red
-        assert ("$g_{0}$" in texts) == gradients
-        assert "T = 4" in ax.get_title()
-        w, h = ax.figure.get_size_inches()
-        assert 4.5 <= w <= 7.5 and h <= 5
-    finally:
-        plt.close(ax.figure)
-
-
-def test_drawing_into_a_given_axes():
-    fig, axes = plt.subplots(1, 2, figsize=(7, 3.5))
-    try:
-        out = G.draw_unrolled(2, "many_to_many", ax=axes[1], title="mine")
-        assert out is axes[1] and out.get_title() == "mine" and len(axes[0].patches) == 0
-    finally:
-        plt.close(fig)

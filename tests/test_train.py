@@ -1,17 +1,13 @@
 """Tests for bptt.train: clipping, optimizers, the training loop, accuracy, window truncation."""
-import matplotlib
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import bptt  # noqa: E402
-from bptt import Params  # noqa: E402
-from bptt.train import (Adam, accuracy, clip_by_norm, clip_by_value, cosine, draw_clipping,  # noqa: E402
-                        draw_truncation, flatten, plot_training, sgd_step, train, window_truncated)
+import bptt
+from bptt import Params
+from bptt.train import (Adam, accuracy, clip_by_norm, clip_by_value, cosine, flatten, sgd_step, train,
+                        window_truncated)
 
 
 def random_grads(seed, D=3, H=4, C=2, scale=1.0):
@@ -270,34 +266,3 @@ def test_window_truncation_bad_input():
         window_truncated(p, X, Y[:, :2], 2)
 
 
-# ----------------------------------------------------------------------------- figures
-
-def test_figures():
-    ax = draw_truncation(12, 4)
-    crosses = [ln for ln in ax.lines if ln.get_marker() == "x"]
-    assert len(crosses) == 2                                                 # boundaries before h_5, h_9
-    plt.close("all")
-    ax = draw_clipping(np.array([[8.0, 1.0], [1.0, 1.0]]), 4, 4)
-    assert len(ax.collections) == 6                                          # 3 arrows per vector
-    plt.close("all")
-    with pytest.raises(ValueError, match=r"\(M, 2\)"):
-        draw_clipping(np.ones((2, 3)), 1, 1)
-    h = train(bptt.init_params(2, 3, 2), np.zeros((4, 3, 2)), np.zeros((4, 3), dtype=int), steps=30, batch_size=2)
-    fig = plot_training([h, h], ["a", "b"], [0.5, 0.6], 1.0, 0.5)
-    assert len(fig.axes) == 2
-    plt.close("all")
-    with pytest.raises(ValueError, match="same length"):
-        plot_training([h], ["a", "b"], [0.5], 1.0, 0.5)
-    ks = [1, 2, 4]
-    ax = bptt.train.plot_truncation_gap(ks, {1.0: (np.ones(3), np.array([0.5, 0.0, 0.0])),
-                                              0.5: (np.ones(3), np.zeros(3))}, T=4)
-    assert len(ax.lines) == 4 and ax.get_yscale() == "log"
-    assert np.all(ax.lines[1].get_ydata() >= 1e-16)                          # zero window errors drawn
-    plt.close("all")
-    with pytest.raises(ValueError, match="1 to 4 scales"):
-        bptt.train.plot_truncation_gap(ks, {}, T=4)
-    ax = bptt.train.plot_grad_norms({"a": h, "b": h}, theta=5.0)
-    assert len(ax.lines) == 3 and ax.lines[2].get_ydata()[0] == 5.0           # two runs and theta
-    plt.close("all")
-    with pytest.raises(ValueError, match="non-empty"):
-        bptt.train.plot_grad_norms({})

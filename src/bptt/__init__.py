@@ -20,8 +20,8 @@ __all__ = ["Params", "init_params", "many_to_one", "many_to_many", "numerical_gr
 
 _SUBMODULES = {
     "activations", "dense", "losses", "rnn", "gradcheck", "params",
-    "jacobian", "dynamics", "data", "train", "plots", "checks", "graph", "variants", "errata", "examples", "figures",
-    "fast", "memory", "switches",
+    "jacobian", "dynamics", "data", "train", "checks", "graph", "variants", "errata", "examples", "figures",
+    "fast", "memory", "switches", "scalar_rnn",
 }
 
 

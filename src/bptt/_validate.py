@@ -80,3 +80,24 @@ def check_choice(value, name, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
     return value
+
+
+def check_scalar(x, name, positive=False):
+    """A finite real number as a float, or TypeError/ValueError naming ``name``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number (a scalar), got {type(x).__name__}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    if positive and x <= 0:
+        raise ValueError(f"{name} must be positive, got {x}")
+    return x
+
+
+def check_square(W, name="W"):
+    """``W`` as a finite (H, H) float array with H >= 1, or ValueError naming ``name``."""
+    W = as_float_array(W, name, 2, "(H, H)")
+    check_shape(W, name, (W.shape[0], W.shape[0]), "(H, H)")
+    if W.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (H, H) with H >= 1, got {W.shape}")
+    return W

@@ -13,36 +13,17 @@ derivatives ``Fp`` (N, T, H) hold f'(a_1)..f'(a_T), and a gradient indexed by *l
 g_{T-k} at position k. The scalar infinite impulse response (IIR) filter of source 004 lives here
 too, and the figures of chapter 7.
 """
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_labels, check_choice, check_int, check_shape
+from ._validate import (
+    as_float_array, as_labels, check_choice, check_int, check_scalar, check_shape, check_square,
+)
 from .params import Params
 
 ACTIVATIONS = ("tanh", "sigmoid", "linear")
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "linear": 1.0}   # sup |f'|, the γ of Pascanu et al. (2013)
-
-
-def _check_scalar(x, name, positive=False):
-    """A finite real number as a float, or TypeError/ValueError naming ``name``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number (a scalar), got {type(x).__name__}")
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    if positive and x <= 0:
-        raise ValueError(f"{name} must be positive, got {x}")
-    return x
-
-
-def _check_square(W, name="W"):
-    W = as_float_array(W, name, 2, "(H, H)")
-    check_shape(W, name, (W.shape[0], W.shape[0]), "(H, H)")
-    if W.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (H, H) with H >= 1, got {W.shape}")
-    return W
 
 
 # ----------------------------------------------------------------------------- the scalar IIR filter
@@ -52,8 +33,8 @@ def iir_filter(w, x, h_init=0.0):
 
     w: a real scalar. x: (T,) inputs. Returns h (T,) with h[t] = h_t.
     """
-    w = _check_scalar(w, "w")
-    h_prev = _check_scalar(h_init, "h_init")
+    w = check_scalar(w, "w")
+    h_prev = check_scalar(h_init, "h_init")
     x = as_float_array(x, "x", 1, "(T,)")
     h = np.empty_like(x, dtype=np.float64)
     for t in range(x.shape[0]):
@@ -77,18 +58,18 @@ def impulse_response(w, n_steps):
 
 def spectral_norm(W):
     """‖W‖₂, the largest singular value of W (H, H): the most any vector can be stretched."""
-    return float(np.linalg.norm(_check_square(W), 2))
+    return float(np.linalg.norm(check_square(W), 2))
 
 
 def spectral_radius(W):
     """ρ(W) = max |λ| over the eigenvalues λ of W (H, H). Always ρ(W) ≤ ‖W‖₂."""
-    return float(np.max(np.abs(np.linalg.eigvals(_check_square(W)))))
+    return float(np.max(np.abs(np.linalg.eigvals(check_square(W)))))
 
 
 def rescale_to_spectral_radius(W, rho):
     """W (H, H) multiplied by a positive number so that its spectral radius is ``rho`` (> 0)."""
-    W = _check_square(W)
-    rho = _check_scalar(rho, "rho", positive=True)
+    W = check_square(W)
+    rho = check_scalar(rho, "rho", positive=True)
     r = spectral_radius(W)
     if r == 0:
         raise ValueError("W has spectral radius 0 (it is nilpotent): no rescaling reaches rho")
@@ -108,8 +89,8 @@ def nonnormal_example(eigenvalue=0.9, coupling=1.0):
     Its powers are W^k = [[λᵏ, k a λ^(k-1)], [0, λᵏ]], so ‖W^k‖₂ grows with k before λᵏ wins.
     Returns (2, 2).
     """
-    lam = _check_scalar(eigenvalue, "eigenvalue")
-    a = _check_scalar(coupling, "coupling")
+    lam = check_scalar(eigenvalue, "eigenvalue")
+    a = check_scalar(coupling, "coupling")
     return np.array([[lam, a], [0.0, lam]])
 
 
@@ -122,7 +103,7 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
     Returns Hs (N, T, H) with Hs[:, t-1] = h_t (h_1..h_T; h_0 is h0) and Fp (N, T, H) with
     Fp[:, t-1] = f'(a_t): 1 - h_t² for tanh, h_t (1 - h_t) for sigmoid, 1 for linear.
     """
-    W = _check_square(W)
+    W = check_square(W)
     H = W.shape[0]
     U = as_float_array(U, "U", 2, "(H, D)", dtype=W.dtype)
     if U.shape[0] != H:
@@ -155,7 +136,7 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
 
 
 def _check_fprime(W, Fp):
-    W = _check_square(W)
+    W = check_square(W)
     H = W.shape[0]
     Fp = as_float_array(Fp, "Fp", 3, "(N, T, H)")
     if Fp.shape[2] != H or Fp.shape[0] == 0:
@@ -205,7 +186,7 @@ def norms_by_lag(W, Fp, g_last):
 def lag_bound(W, n_lags, gamma=1.0):
     """(γ ‖W‖₂)ᵏ for k = 0..n_lags, shape (n_lags+1,): the bound on ‖g_{T-k}‖ / ‖g_T‖."""
     n = check_int(n_lags, "n_lags", minimum=0)
-    gamma = _check_scalar(gamma, "gamma", positive=True)
+    gamma = check_scalar(gamma, "gamma", positive=True)
     return (gamma * spectral_norm(W)) ** np.arange(n + 1)
 
 
@@ -234,8 +215,8 @@ def lag_experiment(rho, input_scale=1.0, n_hidden=64, n_steps=60, n_input=8, act
     same U, X and u for every rho, so runs differ only in the scale of W.
     Returns a LagRun whose ``norms`` has shape (T+1,).
     """
-    rho = _check_scalar(rho, "rho", positive=True)
-    scale = _check_scalar(input_scale, "input_scale")
+    rho = check_scalar(rho, "rho", positive=True)
+    scale = check_scalar(input_scale, "input_scale")
     if scale < 0:
         raise ValueError(f"input_scale must be >= 0, got {scale}")
     H = check_int(n_hidden, "n_hidden", minimum=1)
@@ -292,130 +273,3 @@ def mean_by_lag(M):
     return np.array([np.mean(np.diagonal(M, offset=-k)) for k in range(M.shape[0])])
 
 
-# ----------------------------------------------------------------------------- figures of chapter 7
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def plot_impulse_responses(ws=(-0.9, -1.1), n_steps=25):
-    """One panel per w: the impulse response h_t = wᵗ (stems) and its envelope ±|w|ᵗ (dashed)."""
-    plt = _plt()
-    ws = [_check_scalar(w, "ws[i]") for w in ws]
-    n = check_int(n_steps, "n_steps", minimum=2)
-    t = np.arange(n)
-    fig, axes = plt.subplots(1, len(ws), figsize=(7, 3.5), squeeze=False)
-    for ax, w in zip(axes[0], ws):
-        h = impulse_response(w, n)
-        ax.stem(t, h, basefmt=" ")
-        env = np.abs(w) ** t
-        ax.plot(t, env, "k--", lw=1, label=r"envelope $\pm|w|^t$")
-        ax.plot(t, -env, "k--", lw=1)
-        kind = "decays" if abs(w) < 1 else ("grows" if abs(w) > 1 else "stays")
-        ax.set_title(f"w = {w:g}: |w| {'<' if abs(w) < 1 else '>' if abs(w) > 1 else '='} 1, {kind}", fontsize=10)
-        ax.set_xlabel("t (impulse at t = 0)")
-        ax.set_ylabel(r"$h_t$")
-        ax.legend(fontsize=9, loc="upper right")
-    fig.tight_layout()
-    return fig
-
-
-def plot_activation_derivatives(a_max=5.0):
-    """tanh'(a) = 1 - tanh²(a) and sigmoid'(a) on [-a_max, a_max], with their maxima γ = 1 and 1/4."""
-    from .activations import sigmoid, sigmoid_grad_from_output, tanh, tanh_grad_from_output
-    plt = _plt()
-    a = np.linspace(-_check_scalar(a_max, "a_max", positive=True), a_max, 401)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.plot(a, tanh_grad_from_output(tanh(a)), label=r"$\tanh'(a) = 1 - \tanh^2(a)$, max 1")
-    ax.plot(a, sigmoid_grad_from_output(sigmoid(a)), label=r"$\sigma'(a) = \sigma(a)(1-\sigma(a))$, max 1/4")
-    ax.axhline(1.0, color="gray", lw=0.8, ls=":")
-    ax.axhline(0.25, color="gray", lw=0.8, ls=":")
-    ax.plot([0, 0], [0.25, 1.0], "ko", ms=4)
-    ax.set_xlabel("pre-activation a")
-    ax.set_ylabel("derivative")
-    ax.set_ylim(0, 1.08)
-    ax.set_title(r"Local gain of the activation: never above $\gamma$, close to it near $a = 0$", fontsize=10)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_nonnormal(W, g_last, n_lags=100, W_normal=None):
-    """‖(Wᵀ)ᵏ g_T‖ against k (log axis) for the linear network, with ‖W‖₂ᵏ and ρ(W)ᵏ for reference.
-
-    W (H, H); g_last (H,); W_normal (H, H) or None: a second matrix drawn for comparison.
-    """
-    plt = _plt()
-    W = _check_square(W)
-    n = check_int(n_lags, "n_lags", minimum=1)
-    g = as_float_array(g_last, "g_last", 1, "(H,)")
-    check_shape(g, "g_last", (W.shape[0],), "(H,)")
-    ones = np.ones((1, n, W.shape[0]))
-    k = np.arange(n + 1)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.semilogy(k, norms_by_lag(W, ones, g[None])[0], lw=2, label=r"non-normal $W$: $\|(W^\top)^k g_T\|$")
-    if W_normal is not None:
-        Wn = _check_square(W_normal, "W_normal")
-        ax.semilogy(k, norms_by_lag(Wn, ones, g[None])[0], lw=4, alpha=0.5, label=r"normal $W$, same eigenvalues")
-    ax.semilogy(k, spectral_norm(W) ** k * np.linalg.norm(g), "k--", lw=1,
-                label=rf"$\|W\|_2^k$ = {spectral_norm(W):.2f}$^k$ (bound)")
-    ax.semilogy(k, spectral_radius(W) ** k * np.linalg.norm(g), "k:", lw=1,
-                label=rf"$\rho(W)^k$ = {spectral_radius(W):.2f}$^k$")
-    ax.set_ylim(1e-5, 1e2)
-    ax.set_xlabel("lag k")
-    ax.set_ylabel(r"$\|g_{T-k}\|$")
-    ax.set_title("Eigenvalues below 1, yet the gradient grows before it decays", fontsize=10)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_norms_by_lag(panels, ylabel=r"$\|g_{T-k}\| \;/\; \|g_T\|$"):
-    """One panel per entry of ``panels``: a list of (title, [(label, norms (K,)), ...]) against the lag
-    k = 0..K-1, log y axis; ``ylabel`` names the quantity."""
-    plt = _plt()
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise TypeError("panels must be a non-empty list of (title, [(label, norms), ...])")
-    fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), sharey=True, squeeze=False)
-    for ax, (title, curves) in zip(axes[0], panels):
-        for label, norms in curves:
-            norms = as_float_array(norms, "norms", 1, "(K,)")
-            ax.semilogy(np.arange(norms.shape[0]), norms, lw=1.8, label=label)
-        ax.axhline(1.0, color="gray", lw=0.8, ls=":")
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("lag k")
-    axes[0][0].set_ylabel(ylabel)
-    axes[0][0].legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_contributions(panels, floor=1e-12):
-    """Heatmaps of log10 ‖∂L_s/∂W through step t‖ (loss step s down, copy step t across).
-
-    panels: a list of (title, M) with M (T, T) the Frobenius norms, zero above the diagonal.
-    Exact zeros are drawn blank, entries below ``floor`` at the floor; all panels share one
-    colour scale.
-    """
-    plt = _plt()
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise TypeError("panels must be a non-empty list of (title, M (T, T))")
-    logs = []
-    for _, M in panels:
-        M = as_float_array(M, "M", 2, "(T, T)")
-        check_shape(M, "M", (M.shape[0], M.shape[0]), "(T, T)")
-        logs.append(np.where(M > 0, np.log10(np.maximum(M, floor)), np.nan))
-    finite = np.concatenate([L[np.isfinite(L)] for L in logs])
-    vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), squeeze=False, constrained_layout=True)
-    for ax, (title, _), L in zip(axes[0], panels, logs):
-        T = L.shape[0]
-        im = ax.imshow(L, origin="upper", cmap="viridis", vmin=vmin, vmax=vmax,
-                       extent=(0.5, T + 0.5, T + 0.5, 0.5))
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("step t of the copy of W")
-    axes[0][0].set_ylabel("loss step s")
-    cb = fig.colorbar(im, ax=list(axes[0]), shrink=0.9)
-    cb.set_label(r"$\log_{10}\|\partial L_s/\partial W^{(t)}\|$", fontsize=9)
-    return fig
