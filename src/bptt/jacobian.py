@@ -1,6 +1,4 @@
-"""Partial and total derivatives in numbers (chapter 2).
-
-Two computations live here.
+"""Partial and total derivatives in numbers (chapter 2): the two routes to dL/dW1.
 
 1. A two-layer network, batch first, parameters in the math's orientation (as ``bptt.dense``)::
 
@@ -19,9 +17,8 @@ Two computations live here.
    the chain rule is ``np.tensordot`` over the trailing axes of one factor and the leading axes
    of the next, read left to right as source 003 writes it.
 
-2. A scalar recurrence h_t = tanh(w_t h_{t-1} + u x_t), t = 1..T, with one *copy* w_t of the
-   shared weight per step (source 000's W_1 = W_2 = W_3 = W), and its backward pass: the
-   gradient of a shared weight is the sum of the gradients of its copies.
+2. (The scalar recurrence with one copy of the shared weight per step lives in
+   ``bptt.scalar_rnn``.)
 """
 import time
 from typing import NamedTuple
@@ -342,91 +339,3 @@ def plot_route_costs(sizes, repeats=3, seed=0):
         ax.set_xticklabels([str(int(v)) for v in n])
         ax.minorticks_off()
     return fig
-
-
-# ----------------------------------------------------------------------------- scalar recurrence
-
-class ScalarBackward(NamedTuple):
-    """The backward pass of the scalar recurrence (arrays of shape (T,) unless said otherwise).
-
-    loss (float); h (T+1,): h_0..h_T; direct: ∂L_t/∂h_t (the loss term at step t alone);
-    g: total dL/dh_t; delta: (1 - h_t²) g_t; dw_copies: ∂L/∂w_t = δ_t h_{t-1};
-    du_copies: ∂L/∂u_t = δ_t x_t; dw, du: their sums (floats); dh0: dL/dh_0 (float).
-    """
-    loss: float
-    h: np.ndarray
-    direct: np.ndarray
-    g: np.ndarray
-    delta: np.ndarray
-    dw_copies: np.ndarray
-    du_copies: np.ndarray
-    dw: float
-    du: float
-    dh0: float
-
-
-def _check_scalar_rnn(w, u, x, y, h0, last_only):
-    x = as_float_array(x, "x", 1, "(T,)", dtype=np.float64)
-    T = x.shape[0]
-    if T == 0:
-        raise ValueError("x must have shape (T,) with T >= 1 steps: the sequence is empty")
-    w = as_float_array(w, "w", shape_doc="() or (T,)", dtype=np.float64)
-    u = as_float_array(u, "u", shape_doc="() or (T,)", dtype=np.float64)
-    for name, a in (("w", w), ("u", u)):
-        if a.ndim not in (0, 1) or (a.ndim == 1 and a.shape[0] != T):
-            raise ValueError(f"{name} must be a number (shared) or have shape (T,) = ({T},), one copy "
-                             f"per step, got shape {a.shape}")
-    y = as_float_array(y, "y", shape_doc="() or (T,)", dtype=np.float64)
-    if last_only and y.ndim == 0:
-        y = np.full(T, float(y))
-    if y.shape != (T,):
-        raise ValueError(f"y must have shape (T,) = ({T},)" + (" or be a number" if last_only else "")
-                         + f", got shape {y.shape}")
-    h0 = as_float_array(h0, "h0", 0, "() (a number)", dtype=np.float64)
-    if not isinstance(last_only, bool):
-        raise TypeError(f"last_only must be True or False, got {last_only!r}")
-    return np.broadcast_to(w, (T,)), np.broadcast_to(u, (T,)), x, y, float(h0)
-
-
-def scalar_rnn_loss(w, u, x, y, h0=0.0, last_only=False):
-    """L for h_t = tanh(w_t h_{t-1} + u_t x_t), t = 1..T, with L = ½ Σ_t (h_t - y_t)².
-
-    w, u: a number (one shared weight) or shape (T,) (a separate copy per step);
-    x, y: (T,); h0: a number. last_only=True keeps only the last step's term ½ (h_T - y_T)².
-    """
-    w, u, x, y, h = _check_scalar_rnn(w, u, x, y, h0, last_only)
-    T = x.shape[0]
-    loss = 0.0
-    for t in range(T):
-        h = np.tanh(w[t] * h + u[t] * x[t])
-        if not last_only or t == T - 1:
-            loss += 0.5 * (h - y[t]) ** 2
-    return float(loss)
-
-
-def scalar_rnn_backward(w, u, x, y, h0=0.0, last_only=False):
-    """BPTT for the scalar recurrence of ``scalar_rnn_loss`` (same arguments), one copy per step.
-
-    g_t = (h_t - y_t) + w_{t+1} δ_{t+1} (the direct term only where the step has a loss),
-    δ_t = (1 - h_t²) g_t, ∂L/∂w_t = δ_t h_{t-1}, ∂L/∂u_t = δ_t x_t. Returns ScalarBackward.
-    """
-    w, u, x, y, h0 = _check_scalar_rnn(w, u, x, y, h0, last_only)
-    T = x.shape[0]
-    h = np.empty(T + 1)
-    h[0] = h0
-    for t in range(1, T + 1):
-        h[t] = np.tanh(w[t - 1] * h[t - 1] + u[t - 1] * x[t - 1])
-    direct = h[1:] - y
-    if last_only:
-        direct[:-1] = 0.0
-    loss = 0.5 * float(np.sum(direct ** 2))
-    g, delta = np.zeros(T), np.zeros(T)
-    carry = 0.0
-    for t in range(T - 1, -1, -1):           # array index t is math step t + 1
-        g[t] = direct[t] + carry
-        delta[t] = (1.0 - h[t + 1] ** 2) * g[t]
-        carry = w[t] * delta[t]
-    dw_copies = delta * h[:-1]
-    du_copies = delta * x
-    return ScalarBackward(loss, h, direct, g, delta, dw_copies, du_copies,
-                          float(dw_copies.sum()), float(du_copies.sum()), float(carry))
