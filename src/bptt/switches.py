@@ -85,14 +85,17 @@ CHOICES = {
 def _conform(sw, N, D, H):
     """ValueError when a switch's products do not conform for these sizes (None: not checked)."""
     if sw.input_matrix == "W" and D is not None and D != H:
-        raise ValueError(f"switches.input_matrix='W' multiplies x_t (N, D) = {(N, D)} by W (H, H) = "
-                         f"{(H, H)}: it conforms only when D == H")  # fmt: skip
+        raise ValueError(
+            "switches.input_matrix='W' puts W where U belongs (a_t = W h_(t-1) + W x_t): x_t is "
+            f"(N, D) = {(N, D)} and W is (H, H) = {(H, H)}, so W x_t conforms only when D == H")
     if sw.dU_input == "h_prev" and D is not None and D != H:
-        raise ValueError(f"switches.dU_input='h_prev' gives dL/dU the shape (H, H) = {(H, H)} but U is "
-                         f"(H, D) = {(H, D)}: it conforms only when D == H")  # fmt: skip
+        raise ValueError(
+            "switches.dU_input='h_prev' gives dL/dU the terms δ_t h_(t-1)ᵀ of shape (H, H) = "
+            f"{(H, H)} where U is (H, D) = {(H, D)}: it conforms only when D == H")
     if sw.carry == "delta h_prev^T" and N is not None and N != H:
-        raise ValueError(f"switches.carry='delta h_prev^T' makes the carry δ_t h_(t-1)ᵀ (N, N) = {(N, N)} "
-                         f"but g_(t-1) is (N, H) = {(N, H)}: it conforms only when N == H")  # fmt: skip
+        raise ValueError(
+            "switches.carry='delta h_prev^T' sends δ_t h_(t-1)ᵀ back, an (N, N) = "
+            f"{(N, N)} array where g_(t-1) is (N, H) = {(N, H)}: it conforms only when N == H")
 
 
 def check_switches(switches, N=None, D=None, H=None):
