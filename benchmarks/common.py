@@ -6,7 +6,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-SIZES = ((32, 50, 64, 128, 64), (64, 100, 128, 256, 128), (128, 200, 256, 512, 256))  # N, T, D, H, C
+SIZES = (
+    (32, 50, 64, 128, 64),
+    (64, 100, 128, 256, 128),
+    (128, 200, 256, 512, 256),
+)  # N, T, D, H, C
 SIZE_NAMES = ("small", "middle", "large")
 DTYPES = (np.float32, np.float64)
 

@@ -13,6 +13,7 @@ machines).
 
 import statistics
 import time
+from functools import partial
 
 import numpy as np
 
@@ -23,11 +24,11 @@ from bptt.gradcheck import rel_error
 from .common import DTYPES, SIZE_NAMES, SIZES, Target, dtype_name, mark, timed
 
 TITLE = "forward+backward against PyTorch"
-RATIO_TARGET = {"small": 0.7, "middle": 0.8, "large": 0.9}   # bptt time / torch time, at most
-PEAK_TARGET = 0.65                                            # share of the GEMM peak, middle, large
-PEAK_N = 2048                                                 # the square GEMM that measures the peak
+RATIO_TARGET = {"small": 0.7, "middle": 0.8, "large": 0.9}  # bptt time / torch time, at most
+PEAK_TARGET = 0.65  # share of the GEMM peak, middle, large
+PEAK_N = 2048  # the square GEMM that measures the peak
 THREADS = 2
-REPS = {"small": 5, "middle": 3, "large": 1}                  # timed calls per burst, by size
+REPS = {"small": 5, "middle": 3, "large": 1}  # timed calls per burst, by size
 
 
 def gemm_flops(N, T, D, H, C):
@@ -53,8 +54,13 @@ def torch_problem(params, X, Y):
     cell = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True).to(tdtype)
     head = torch.nn.Linear(H, C).to(tdtype)
     with torch.no_grad():
-        for w, value in ((cell.weight_hh_l0, params.W), (cell.weight_ih_l0, params.U),
-                         (cell.bias_ih_l0, params.b), (head.weight, params.V), (head.bias, params.c)):
+        for w, value in (
+            (cell.weight_hh_l0, params.W),
+            (cell.weight_ih_l0, params.U),
+            (cell.bias_ih_l0, params.b),
+            (head.weight, params.V),
+            (head.bias, params.c),
+        ):
             w.copy_(torch.from_numpy(value))
         cell.bias_hh_l0.zero_()
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y).reshape(-1)
@@ -103,14 +109,16 @@ def kernel_rounds(rounds, pause):
     for name, size in zip(SIZE_NAMES, SIZES):
         for dtype in DTYPES:
             params, X, Y, _ = random_problem(*size, loss="nll", with_h0=False, dtype=dtype)
-            ours = lambda p=params, x=X, y=Y: bptt.many_to_many(p, x, y, loss="nll")  # noqa: E731  (bound defaults)
-            problems[name, dtype] = (ours, torch_problem(params, X, Y))
+            problems[name, dtype] = (
+                partial(bptt.many_to_many, params, X, Y, loss="nll"),
+                torch_problem(params, X, Y),
+            )
     times = {key: {"bptt": [], "torch": []} for key in problems}
     times["peak"] = {dtype: [] for dtype in DTYPES}
     for r in range(rounds):
         for dtype in DTYPES:
             time.sleep(pause)
-            gemm_peak(dtype)                              # warm
+            gemm_peak(dtype)  # warm
             times["peak"][dtype].append(gemm_peak(dtype))
         for (name, dtype), (f_bptt, f_torch) in problems.items():
             order = (("bptt", f_bptt), ("torch", f_torch))
@@ -128,7 +136,10 @@ def _agreement():
         for dtype in DTYPES:
             el, eg = check_agreement(size, dtype)
             tol = 1e-3 if dtype == np.float32 else 1e-10
-            print(f"  {name:6s} {dtype_name(dtype)}: loss {el:.1e}, grads {eg:.1e}  {mark(eg < tol and el < tol)}")
+            print(
+                f"  {name:6s} {dtype_name(dtype)}: loss {el:.1e}, grads {eg:.1e}  "
+                f"{mark(eg < tol and el < tol)}"
+            )
             if not (eg < tol and el < tol):
                 raise SystemExit("bptt and torch disagree: not timing")
 
@@ -139,30 +150,50 @@ def run(args):
 
     torch.set_num_threads(THREADS)
     _agreement()
-    print(f"  medians over {args.rounds} interleaved rounds (each the best of a burst of "
-          f"{REPS['small']}/{REPS['middle']}/{REPS['large']} calls); % peak: in each round, GFLOP/s "
-          "over the GEMM peak of that round, the median over rounds")  # fmt: skip
+    print(
+        f"  medians over {args.rounds} interleaved rounds (each the best of a burst of "
+        f"{REPS['small']}/{REPS['middle']}/{REPS['large']} calls); % peak: in each round, GFLOP/s "
+        "over the GEMM peak of that round, the median over rounds"
+    )
     times = kernel_rounds(args.rounds, args.pause)
     for dtype in DTYPES:
         peaks = times["peak"][dtype]
-        print(f"  GEMM peak {dtype_name(dtype)} ({PEAK_N}³ matmul): best {max(peaks):.0f} GFLOP/s, "
-              f"median {statistics.median(peaks):.0f}")  # fmt: skip
-    print(f"  {'size':7s}{'(N,T,D,H,C)':27s}{'dtype':9s}{'bptt ms':>9s}{'torch ms':>10s}{'ratio':>7s}"
-          f"{'target':>8s}{'GFLOP/s':>9s}{'% peak':>8s}{'torch GF':>9s}")  # fmt: skip
+        print(
+            f"  GEMM peak {dtype_name(dtype)} ({PEAK_N}³ matmul): best {max(peaks):.0f} GFLOP/s, "
+            f"median {statistics.median(peaks):.0f}"
+        )
+    print(
+        f"  {'size':7s}{'(N,T,D,H,C)':27s}{'dtype':9s}{'bptt ms':>9s}{'torch ms':>10s}{'ratio':>7s}"
+        f"{'target':>8s}{'GFLOP/s':>9s}{'% peak':>8s}{'torch GF':>9s}"
+    )
     targets = []
     for name, size in zip(SIZE_NAMES, SIZES):
         flops = gemm_flops(*size)
         for dtype in DTYPES:
             tb, tt = (statistics.median(times[name, dtype][who]) for who in ("bptt", "torch"))
-            share = statistics.median(flops / t / 1e9 / pk for t, pk in
-                                      zip(times[name, dtype]["bptt"], times["peak"][dtype]))  # fmt: skip
-            print(f"  {name:7s}{str(size):27s}{dtype_name(dtype):9s}{tb * 1e3:9.1f}{tt * 1e3:10.1f}"
-                  f"{tb / tt:7.2f}{'≤' + str(RATIO_TARGET[name]):>8s}{flops / tb / 1e9:9.0f}"
-                  f"{100 * share:7.0f}%{flops / tt / 1e9:9.0f}")  # fmt: skip
+            share = statistics.median(
+                flops / t / 1e9 / pk
+                for t, pk in zip(times[name, dtype]["bptt"], times["peak"][dtype])
+            )
+            print(
+                f"  {name:7s}{str(size):27s}{dtype_name(dtype):9s}{tb * 1e3:9.1f}{tt * 1e3:10.1f}"
+                f"{tb / tt:7.2f}{'≤' + str(RATIO_TARGET[name]):>8s}{flops / tb / 1e9:9.0f}"
+                f"{100 * share:7.0f}%{flops / tt / 1e9:9.0f}"
+            )
             label = f"{name} {dtype_name(dtype)}"
-            targets.append(Target(f"{label}: time ratio bptt/torch ≤ {RATIO_TARGET[name]}",
-                                  tb / tt <= RATIO_TARGET[name], f"{tb / tt:.2f}"))  # fmt: skip
+            targets.append(
+                Target(
+                    f"{label}: time ratio bptt/torch ≤ {RATIO_TARGET[name]}",
+                    tb / tt <= RATIO_TARGET[name],
+                    f"{tb / tt:.2f}",
+                )
+            )
             if name != "small":
-                targets.append(Target(f"{label}: share of the GEMM peak ≥ {100 * PEAK_TARGET:.0f}%",
-                                      share >= PEAK_TARGET, f"{100 * share:.0f}%"))  # fmt: skip
+                targets.append(
+                    Target(
+                        f"{label}: share of the GEMM peak ≥ {100 * PEAK_TARGET:.0f}%",
+                        share >= PEAK_TARGET,
+                        f"{100 * share:.0f}%",
+                    )
+                )
     return targets

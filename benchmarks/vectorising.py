@@ -53,8 +53,10 @@ def run(args):
     for name, size in zip(SIZE_NAMES[:2], SIZES[:2]):
         for dtype in DTYPES:
             s = per_example_speedup(size, dtype)
-            print(f"  {name:7s}{dtype_name(dtype):9s} batch {s['batch'] * 1e3:7.1f} ms, per-example "
-                  f"loop {s['loop'] * 1e3:8.1f} ms ({s['loop'] / s['batch']:5.1f}x), per-step "
-                  f"many_to_many_loop {s['per_step'] * 1e3:7.1f} ms "
-                  f"({s['per_step'] / s['batch']:4.1f}x)")  # fmt: skip
+            print(
+                f"  {name:7s}{dtype_name(dtype):9s} batch {s['batch'] * 1e3:7.1f} ms, per-example "
+                f"loop {s['loop'] * 1e3:8.1f} ms ({s['loop'] / s['batch']:5.1f}x), per-step "
+                f"many_to_many_loop {s['per_step'] * 1e3:7.1f} ms "
+                f"({s['per_step'] / s['batch']:4.1f}x)"
+            )
     return []

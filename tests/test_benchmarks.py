@@ -36,7 +36,7 @@ def test_command_line():
 
 def test_gemm_flops_counts_the_eight_products():
     N, T, D, H, C = 2, 3, 5, 7, 11
-    forward = N * T * (D * H + H * H + H * C)                 # U x_t, W h_{t-1}, V h_t
+    forward = N * T * (D * H + H * H + H * C)  # U x_t, W h_{t-1}, V h_t
     backward = N * T * (C * H + C * H + H * H + H * H + H * D)  # dV, Vᵀ dO, δ W, dW, dU
     assert gemm_flops(N, T, D, H, C) == 2 * (forward + backward)
 

@@ -1,8 +1,6 @@
 """Tests for bptt.jacobian: the formal (4-D Jacobian) and compact routes."""
+
 import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -24,10 +22,13 @@ def problem(N, D, D1, C, seed=0):
 
 def fd_param(net, X, y, name):
     arr = getattr(net, name).copy()
-    return arr, bptt.numerical_gradient(lambda: jac.two_layer_loss(net._replace(**{name: arr}), X, y), arr)
+    return arr, bptt.numerical_gradient(
+        lambda: jac.two_layer_loss(net._replace(**{name: arr}), X, y), arr
+    )
 
 
-# ----------------------------------------------------------------------------- two-layer network
+# ------------------------------------------------------------------- two-layer network
+
 
 @settings(max_examples=25, deadline=None)
 @given(N=sizes, D=sizes, D1=sizes, C=st.integers(2, 5), seed=st.integers(0, 1000))
@@ -75,7 +76,7 @@ def test_each_jacobian_matches_probed_central_differences():
 @settings(max_examples=20, deadline=None)
 @given(N=sizes, D=sizes, D1=sizes, seed=st.integers(0, 1000))
 def test_each_slice_of_dZ1_dW1_has_N_nonzeros(N, D, D1, seed):
-    X = np.random.default_rng(seed).normal(size=(N, D))       # no exact zeros
+    X = np.random.default_rng(seed).normal(size=(N, D))  # no exact zeros
     J = jac.jacobian_Z1_W1(X, D1)
     for i in range(D1):
         for j in range(D):
@@ -141,7 +142,8 @@ def test_format_bytes():
         jac.format_bytes(-1)
 
 
-# ----------------------------------------------------------------------------- bad input
+# ------------------------------------------------------------------- bad input
+
 
 def test_bad_input_names_the_argument():
     net, X, y = problem(4, 3, 2, 3)
@@ -156,7 +158,7 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="X"):
         jac.two_layer_forward(net, X[0])
     with pytest.raises(ValueError, match="y"):
-        jac.formal_backward(net, X, np.array([0, 1, 2, 3]))          # label 3 with C = 3
+        jac.formal_backward(net, X, np.array([0, 1, 2, 3]))  # label 3 with C = 3
     with pytest.raises(TypeError, match="y"):
         jac.two_layer_loss(net, X, y.astype(float))
     with pytest.raises(ValueError, match="y"):

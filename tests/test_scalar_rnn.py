@@ -27,7 +27,9 @@ def test_scalar_rnn_backward_matches_central_differences(T, seed, last_only):
     assert abs(back.dh0 - fh) < 1e-8 * scale
     # the shared weight's gradient is the sum over its copies, each a partial derivative
     copies = np.full(T, w)
-    fd_copies = bptt.numerical_gradient(lambda: sr.scalar_rnn_loss(copies, u, x, y, h0, last_only), copies)
+    fd_copies = bptt.numerical_gradient(
+        lambda: sr.scalar_rnn_loss(copies, u, x, y, h0, last_only), copies
+    )
     np.testing.assert_allclose(back.dw_copies, fd_copies, rtol=0, atol=1e-8 * scale)
     assert abs(back.dw - back.dw_copies.sum()) < 1e-14 * scale
 
@@ -36,7 +38,7 @@ def test_scalar_rnn_g_is_the_total_derivative():
     w, u, h0 = 0.8, 0.5, 0.0
     x, y = np.array([1.0, -0.5]), np.array([0.3, -0.5])
     back = sr.scalar_rnn_backward(w, u, x, y, h0)
-    h1, h2 = back.h[0], back.h[1]                     # h_1, h_2: aligned with x
+    h1, h2 = back.h[0], back.h[1]  # h_1, h_2: aligned with x
     assert abs(back.g[0] - ((h1 - y[0]) + (h2 - y[1]) * (1 - h2**2) * w)) < 1e-15
     assert abs(back.g[1] - (h2 - y[1])) < 1e-15
     np.testing.assert_allclose(back.delta, (1 - back.h**2) * back.g, rtol=0, atol=1e-15)
@@ -72,4 +74,5 @@ def test_scalar_rnn_bad_input():
     with pytest.raises(ValueError, match="finite"):
         sr.scalar_rnn_backward(np.inf, 0.1, x, y)
     assert sr.scalar_rnn_loss(0.5, 0.1, x, 0.3, last_only=True) == sr.scalar_rnn_loss(
-        0.5, 0.1, x, [9.0, 0.3], last_only=True)
+        0.5, 0.1, x, [9.0, 0.3], last_only=True
+    )

@@ -45,29 +45,45 @@ def reference(params, X, Y, loss, h0, last_only, k, sw):
             total += -np.sum(np.log(p[np.arange(N), tgt])) * scale
             p[np.arange(N), tgt] -= 1.0
             dos[t] = p * scale
-    direct = [do @ V if sw.direct_terms == "every_step" or t == T - 1 else 0 * (do @ V)
-              for t, do in enumerate(dos)]  # fmt: skip
+    direct = [
+        do @ V if sw.direct_terms == "every_step" or t == T - 1 else 0 * (do @ V)
+        for t, do in enumerate(dos)
+    ]
     terms, G, carry = [], np.zeros((N, T, W.shape[0])), np.zeros_like(h0)
     for t in reversed(range(T)):
         g = direct[t] + carry
         G[:, t] = g
         right = g * (1 - hs[t] ** 2)
-        wrong = {"1-h^2": right, "1": g, "1-h": g * (1 - hs[t]), "1-h_prev^2": g * (1 - prev[t] ** 2),
-                 "1-g^2": 1 - g**2}[sw.tanh_prime]  # fmt: skip
+        wrong = {
+            "1-h^2": right,
+            "1": g,
+            "1-h": g * (1 - hs[t]),
+            "1-h_prev^2": g * (1 - prev[t] ** 2),
+            "1-g^2": 1 - g**2,
+        }[sw.tanh_prime]
         dw = wrong if sw.tanh_prime_in != "carry" else right
         dc = wrong if sw.tanh_prime_in != "weights" else right
-        carry = {"W^T delta": dc @ W, "W delta": dc @ W.T, "none": 0 * g,
-                 "next loss only": (direct[t] * (1 - hs[t] ** 2)) @ W,
-                 "delta h_prev^T": dc @ prev[t].T}[sw.carry]  # fmt: skip
+        carry = {
+            "W^T delta": dc @ W,
+            "W delta": dc @ W.T,
+            "none": 0 * g,
+            "next loss only": (direct[t] * (1 - hs[t] ** 2)) @ W,
+            "delta h_prev^T": dc @ prev[t].T,
+        }[sw.carry]
         start = k is not None and t - sw.window_shift > 0 and (t - sw.window_shift) % k == 0
         if sw.cut_carry and start:
             carry = 0 * carry
-        terms.append((dw.T @ (hs[t] if sw.dW_input == "h" else prev[t]),
-                      dw.T @ (prev[t] if sw.dU_input == "h_prev" else X[:, t]), dw.sum(axis=0)))
+        terms.append(
+            (
+                dw.T @ (hs[t] if sw.dW_input == "h" else prev[t]),
+                dw.T @ (prev[t] if sw.dU_input == "h_prev" else X[:, t]),
+                dw.sum(axis=0),
+            )
+        )
     if sw.weight_steps == "last_step":
-        keep = [terms[0]]                      # terms run newest first: terms[0] is step T's
+        keep = [terms[0]]  # terms run newest first: terms[0] is step T's
     elif not sw.accumulate:
-        keep = [terms[-1]]                     # "=": the last one written, step 1's
+        keep = [terms[-1]]  # "=": the last one written, step 1's
     else:
         keep = terms
     dW, dU, db = (sum(x[i] for x in keep) for i in range(3))
@@ -76,19 +92,30 @@ def reference(params, X, Y, loss, h0, last_only, k, sw):
     return total, bptt.Params(dW, dU, dV, db, dcv), G
 
 
-ONE_SWITCH = [Switches(**{name: value}) for name, values in CHOICES.items() for value in values[1:]
-              if name != "tanh_prime_in"]            # tanh_prime_in acts with a wrong tanh_prime
-ONE_SWITCH += [Switches(tanh_prime=f, tanh_prime_in=w) for f in ("1", "1-h") for w in ("weights", "carry")]
+ONE_SWITCH = [
+    Switches(**{name: value})
+    for name, values in CHOICES.items()
+    for value in values[1:]
+    if name != "tanh_prime_in"
+]  # tanh_prime_in acts with a wrong tanh_prime
+ONE_SWITCH += [
+    Switches(tanh_prime=f, tanh_prime_in=w) for f in ("1", "1-h") for w in ("weights", "carry")
+]
 
 
-@pytest.mark.parametrize("sw", ONE_SWITCH, ids=[str({k: v for k, v in s._asdict().items()
-                                                     if v != getattr(RIGHT, k)}) for s in ONE_SWITCH])
+@pytest.mark.parametrize(
+    "sw",
+    ONE_SWITCH,
+    ids=[str({k: v for k, v in s._asdict().items() if v != getattr(RIGHT, k)}) for s in ONE_SWITCH],
+)
 @pytest.mark.parametrize("loss", ["mse", "nll"])
 @pytest.mark.parametrize("last_only", [False, True])
 def test_each_switch_does_what_its_table_says(sw, loss, last_only):
-    sizes = (4, 7, 4, 4, 3)                 # N = D = H, so that every switch's products conform
+    sizes = (4, 7, 4, 4, 3)  # N = D = H, so that every switch's products conform
     for seed, k in ((0, None), (1, 3), (2, 2)):
-        params, X, Y, h0 = bptt.data.random_problem(*sizes, seed=seed, loss=loss, last_only=last_only)
+        params, X, Y, h0 = bptt.data.random_problem(
+            *sizes, seed=seed, loss=loss, last_only=last_only
+        )
         d = rnn.backward_details(params, X, Y, loss, h0, last_only, truncate=k, switches=sw)
         L, g, G = reference(params, X, Y, loss, h0, last_only, k, sw)
         assert d.loss == pytest.approx(L, rel=EXACT)
@@ -102,15 +129,19 @@ def test_each_switch_changes_the_gradient():
     right = rnn.backward_details(params, X, Y, "nll", h0, truncate=3).grads
     for sw in ONE_SWITCH:
         if sw.loss_steps != "every_step" or sw.batch != "mean":
-            continue                         # these change the loss too: covered above
+            continue  # these change the loss too: covered above
         g = rnn.backward_details(params, X, Y, "nll", h0, truncate=3, switches=sw).grads
         assert max(rel_error(a, b) for a, b in zip(g, right)) > 1e-3, sw
 
 
 @settings(max_examples=25, deadline=None)
-@given(sizes=st.tuples(*(st.integers(1, 4) for _ in range(5))), seed=st.integers(0, 1000),
-       loss=st.sampled_from(["mse", "nll"]), last_only=st.booleans(),
-       k=st.one_of(st.none(), st.integers(1, 5)))
+@given(
+    sizes=st.tuples(*(st.integers(1, 4) for _ in range(5))),
+    seed=st.integers(0, 1000),
+    loss=st.sampled_from(["mse", "nll"]),
+    last_only=st.booleans(),
+    k=st.one_of(st.none(), st.integers(1, 5)),
+)
 def test_the_right_switches_are_the_fast_path(sizes, seed, loss, last_only, k):
     params, X, Y, h0 = bptt.data.random_problem(*sizes, seed=seed, loss=loss, last_only=last_only)
     d = rnn.backward_details(params, X, Y, loss, h0, last_only, truncate=k)

@@ -73,7 +73,9 @@ def check_X(X, params):
     if N == 0:
         raise ValueError("X must have shape (N, T, D) with N >= 1 examples, got N = 0")
     if T == 0:
-        raise ValueError("X must have shape (N, T, D) with T >= 1 time steps: the sequence is empty")
+        raise ValueError(
+            "X must have shape (N, T, D) with T >= 1 time steps: the sequence is empty"
+        )
     if Dx != D:
         raise ValueError(f"X must have shape (N, T, D) with D = {D} (from params.U), got {X.shape}")
     return X

@@ -1,4 +1,4 @@
-"""The fast path behind ``bptt.many_to_one`` and ``bptt.many_to_many``: ``bptt.rnn``'s numbers, quicker.
+"""The fast path behind ``bptt.many_to_one`` and ``bptt.many_to_many``: bptt.rnn's numbers, quicker.
 
 The arithmetic is the teaching loop's (``bptt.rnn.backward``), tested equal to it to 1e-12 in
 float64; what changes is how it is laid out in memory and handed to BLAS:
@@ -27,7 +27,7 @@ between them with ``forward_segment`` before running ``backward_segment`` on the
     ws = Workspace.for_problem(pb, seg, config)     buffers for segments of seg steps
     forward_segment(pb.params, pb.X, s0, Hs, ws)    Hs[1..n] from Hs[0] = h_{s0}
     backward_segment(pb, s0, Hs, ws, acc)           adds the segment's terms to acc.grads
-    ws.carry                                        then dL/dh_{s0} (zero if a window starts at s0+1)
+    ws.carry                                        then dL/dh_{s0} (0 if a window starts at s0+1)
 """
 
 import math
@@ -78,13 +78,13 @@ class Result(NamedTuple):
     dh0: np.ndarray
 
 
-# ----------------------------------------------------------------------------- scratch memory
+# ------------------------------------------------------------------- scratch memory
 
 _pool = threading.local()
 
 
 def _scratch(slot, shape, dtype, pool_bytes):
-    """An uninitialised array of this shape and dtype, reusing the memory of ``slot`` when it can."""
+    """An uninitialised array of this shape and dtype, reusing the memory of ``slot`` if it can."""
     buffers = _pool.__dict__.setdefault("buffers", {})
     need = math.prod(shape) * np.dtype(dtype).itemsize
     buf = buffers.get(slot)
@@ -117,7 +117,7 @@ class Workspace:
         self.steps = steps
         self.G = _scratch("G", (steps, N, H), dtype, pool_bytes)
         self.rows = _scratch("rows", (steps * N * max(C, D, H),), dtype, pool_bytes)
-        acc = min(steps * N, max(H, C)) * max(H, D)          # dW, dV, dU whole if it can
+        acc = min(steps * N, max(H, C)) * max(H, D)  # dW, dV, dU whole if it can
         self.acc = _scratch("acc", (acc,), dtype, pool_bytes)
         self.carry = _scratch("carry", (N, H), dtype, pool_bytes)
 
@@ -126,8 +126,12 @@ class Workspace:
         """Buffers for segments of ``seg`` steps of the checked problem ``pb``."""
         N, T, D = pb.X.shape
         H, C = pb.params.W.shape[0], pb.params.V.shape[0]
-        part = config.chunk_part if seg == T else 2 * config.chunk_part   # few states: smaller chunks
-        floor = -(-config.chunk_min // (N * max(C, D, H)))  # steps for a buffer of chunk_min numbers
+        part = (
+            config.chunk_part if seg == T else 2 * config.chunk_part
+        )  # few states: smaller chunks
+        floor = -(
+            -config.chunk_min // (N * max(C, D, H))
+        )  # steps for a buffer of chunk_min numbers
         steps = max(1, min(seg, config.chunk_rows // N, max(seg // part, floor)))
         return cls(steps, N, D, H, C, pb.params.W.dtype, config.pool_bytes)
 
@@ -143,7 +147,7 @@ class Workspace:
         return xb.reshape(-1, D)
 
     def add_product(self, out, a, b):
-        """out += a @ b through the buffer acc, a block of rows of out at a time if acc is smaller."""
+        """out += a @ b through the buffer acc, a block of rows of out at a time if acc is small."""
         n_rows, n_cols = out.shape
         block = max(1, self.acc.size // n_cols)
         for i0 in range(0, n_rows, block):
@@ -152,7 +156,7 @@ class Workspace:
             out[i0:i1] += np.matmul(a[i0:i1], b, out=part)
 
 
-# ----------------------------------------------------------------------------- one segment
+# ------------------------------------------------------------------- one segment
 
 
 def forward_segment(params, X, s0, Hs, ws):
@@ -173,12 +177,12 @@ def forward_segment(params, X, s0, Hs, ws):
     """
     W, U, b = params.W, params.U, params.b
     n, H = Hs.shape[0] - 1, Hs.shape[2]
-    for c0 in range(0, n, ws.steps):                    # U x_t + b for a chunk of steps at once
+    for c0 in range(0, n, ws.steps):  # U x_t + b for a chunk of steps at once
         c1 = min(n, c0 + ws.steps)
         np.matmul(ws.inputs(X, s0 + c0, s0 + c1), U.T, out=Hs[c0 + 1 : c1 + 1].reshape(-1, H))
     Hs[1:] += b
     tmp = ws.carry
-    for t in range(1, n + 1):                           # only the recurrence stays in the loop
+    for t in range(1, n + 1):  # only the recurrence stays in the loop
         Hs[t] += np.matmul(Hs[t - 1], W.T, out=tmp)
         np.tanh(Hs[t], out=Hs[t])
 
@@ -211,13 +215,13 @@ def _direct_terms(pb, s0, c0, c1, Hs, ws, acc):
     V, c = pb.params.V, pb.params.c
     N, H = Hs.shape[1], Hs.shape[2]
     m, rows = c1 - c0, (c1 - c0) * N
-    Hc = Hs[c0 + 1 : c1 + 1].reshape(rows, H)           # h_t of the chunk, one row per (t, example)
+    Hc = Hs[c0 + 1 : c1 + 1].reshape(rows, H)  # h_t of the chunk, one row per (t, example)
     O = ws.block(m, N, V.shape[0])
     np.matmul(Hc, V.T, out=O.reshape(rows, -1))
     O += c
-    Y = pb.targets[:, s0 + c0 : s0 + c1]                # (N, m, ...) -> time-major views
+    Y = pb.targets[:, s0 + c0 : s0 + c1]  # (N, m, ...) -> time-major views
     Y = Y.transpose(1, 0, 2) if pb.loss == "mse" else Y.T
-    acc.step_loss[s0 + c0 : s0 + c1] = _output_losses(O, Y, pb.loss, N)   # O is now dL/do_t
+    acc.step_loss[s0 + c0 : s0 + c1] = _output_losses(O, Y, pb.loss, N)  # O is now dL/do_t
     O = O.reshape(rows, -1)
     ws.add_product(acc.grads.V, O.T, Hc)
     acc.grads.c[...] += O.sum(axis=0)
@@ -244,13 +248,13 @@ def _recurrence(pb, t0, G, dtanh, carry):
     W, k = pb.params.W, pb.truncate
     for j in range(G.shape[0] - 1, -1, -1):
         d = G[j]
-        d += carry                                      # g_t = direct + Wᵀ δ_{t+1}
-        d *= dtanh[j]                                   # δ_t = (1 - h_t²) ⊙ g_t
+        d += carry  # g_t = direct + Wᵀ δ_{t+1}
+        d *= dtanh[j]  # δ_t = (1 - h_t²) ⊙ g_t
         t = t0 + j + 1
         if k is not None and t > 1 and (t - 1) % k == 0:
-            carry.fill(0)                               # a truncation window starts at t
+            carry.fill(0)  # a truncation window starts at t
         else:
-            np.matmul(d, W, out=carry)                  # Wᵀ δ_t, the carry into step t-1
+            np.matmul(d, W, out=carry)  # Wᵀ δ_t, the carry into step t-1
 
 
 def backward_segment(pb, s0, Hs, ws, acc):
@@ -276,7 +280,7 @@ def backward_segment(pb, s0, Hs, ws, acc):
     dW, dU, _, db, _ = acc.grads
     ws.carry.fill(0)
     g_last = _last_output(pb, Hs, ws, acc) if pb.last_only else None
-    for c1 in range(n, 0, -ws.steps):                   # chunks (c0, c1], newest first
+    for c1 in range(n, 0, -ws.steps):  # chunks (c0, c1], newest first
         c0 = max(0, c1 - ws.steps)
         m, rows = c1 - c0, (c1 - c0) * N
         G = ws.G[:m]
@@ -286,17 +290,17 @@ def backward_segment(pb, s0, Hs, ws, acc):
                 G[m - 1] = g_last
         else:
             _direct_terms(pb, s0, c0, c1, Hs, ws, acc)
-        dtanh = ws.block(m, N, H)                       # 1 - h_t² of the chunk (O is no longer needed)
+        dtanh = ws.block(m, N, H)  # 1 - h_t² of the chunk (O is no longer needed)
         np.multiply(Hs[c0 + 1 : c1 + 1], Hs[c0 + 1 : c1 + 1], out=dtanh)
         np.subtract(1.0, dtanh, out=dtanh)
         _recurrence(pb, s0 + c0, G, dtanh, ws.carry)
         Dc = G.reshape(rows, H)
-        ws.add_product(dW, Dc.T, Hs[c0:c1].reshape(rows, H))           # Σ δ_t h_{t-1}ᵀ
-        ws.add_product(dU, Dc.T, ws.inputs(pb.X, s0 + c0, s0 + c1))    # Σ δ_t x_tᵀ
+        ws.add_product(dW, Dc.T, Hs[c0:c1].reshape(rows, H))  # Σ δ_t h_{t-1}ᵀ
+        ws.add_product(dU, Dc.T, ws.inputs(pb.X, s0 + c0, s0 + c1))  # Σ δ_t x_tᵀ
         db += Dc.sum(axis=0)
 
 
-# ----------------------------------------------------------------------------- the whole sequence
+# ------------------------------------------------------------------- the whole sequence
 
 
 def segment_steps(pb, config=DEFAULT):
@@ -306,8 +310,9 @@ def segment_steps(pb, config=DEFAULT):
     return T if k is None else min(T, k * max(1, config.segment_min // (k * N * H)))
 
 
-def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_only=False,
-                   config=DEFAULT):  # fmt: skip
+def loss_and_grads(
+    params, X, targets, loss="mse", h0=None, truncate=None, last_only=False, config=DEFAULT
+):
     """Loss and BPTT gradients of a tanh RNN with a linear output layer, fast.
 
     Parameters
@@ -340,19 +345,19 @@ def loss_and_grads(params, X, targets, loss="mse", h0=None, truncate=None, last_
     seg = segment_steps(pb, config)
     ws = Workspace.for_problem(pb, seg, config)
     H = pb.params.W.shape[0]
-    Hs = _scratch("Hs", (seg + 1, N, H), pb.params.W.dtype, config.pool_bytes)   # one segment
+    Hs = _scratch("Hs", (seg + 1, N, H), pb.params.W.dtype, config.pool_bytes)  # one segment
     acc = Accumulators(Params(*(np.zeros_like(p) for p in pb.params)), np.zeros(T))
     dh0 = None
     Hs[0] = pb.h0
-    for s0 in range(0, T, seg):                         # segments: steps s0+1..s0+n
+    for s0 in range(0, T, seg):  # segments: steps s0+1..s0+n
         n = min(seg, T - s0)
         if s0 > 0:
-            Hs[0] = Hs[seg]                             # carry the state's value, not its gradient
+            Hs[0] = Hs[seg]  # carry the state's value, not its gradient
         forward_segment(pb.params, pb.X, s0, Hs[: n + 1], ws)
-        if not last_only or s0 + n == T:                # many-to-one: no loss before the last segment
+        if not last_only or s0 + n == T:  # many-to-one: no loss before the last segment
             backward_segment(pb, s0, Hs[: n + 1], ws, acc)
             if s0 == 0:
                 dh0 = ws.carry.copy()
-    if dh0 is None:                                     # many-to-one cut before it reached h_0
+    if dh0 is None:  # many-to-one cut before it reached h_0
         dh0 = np.zeros_like(pb.h0)
     return Result(float(np.sum(acc.step_loss)) / N, acc.grads, dh0)

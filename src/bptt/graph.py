@@ -1,4 +1,4 @@
-"""The computational graph of an RNN unrolled in time, as data (chapters 4, 6; drawn by bptt.figures.ch04).
+"""The computational graph of an RNN unrolled in time, as data (chapters 4, 6; drawn by ch04).
 
     a_t = W h_{t-1} + U x_t + b,   h_t = tanh(a_t),   o_t = V h_t + c,   t = 1..T
 
@@ -6,17 +6,30 @@ Many-to-one: one output o_T and its loss L. Many-to-many: an output o_t and a lo
 step, and L = Σ_t L_t. With ``copies=True`` the edges carry source 000's dummy copies W_t, U_t
 (step t uses its own copy, all equal to W, U), which is why dL/dW is a sum over t.
 """
+
 from typing import NamedTuple
 
 from ._validate import check_choice, check_int
 
 KINDS = ("many_to_one", "many_to_many")
-MAX_T = 12          # beyond this the drawing is no longer readable at 7 inches
+MAX_T = 12  # beyond this the drawing is no longer readable at 7 inches
 
 
 class Node(NamedTuple):
-    """One vertex: name (e.g. "h2"), label (matplotlib mathtext), position (x, y), role
-    ("input", "state", "output", "loss" or "total")."""
+    """One vertex of the unrolled graph.
+
+    Attributes
+    ----------
+    name : str
+        E.g. "h2".
+    label : str
+        Matplotlib mathtext, e.g. "$h_{2}$".
+    x, y : float
+        Position in the drawing.
+    role : str
+        "input", "state", "output", "loss" or "total".
+    """
+
     name: str
     label: str
     x: float
@@ -25,14 +38,26 @@ class Node(NamedTuple):
 
 
 class Edge(NamedTuple):
-    """A forward edge src -> dst with the parameter it applies as label ("" when none)."""
+    """A forward edge src -> dst, labelled with the parameter it applies ("" when none)."""
+
     src: str
     dst: str
     label: str
 
 
 class UnrolledGraph(NamedTuple):
-    """T (int), kind ("many_to_one" or "many_to_many"), nodes {name: Node}, edges (tuple of Edge)."""
+    """The unrolled graph as data.
+
+    Attributes
+    ----------
+    T : int
+    kind : str
+        "many_to_one" or "many_to_many".
+    nodes : dict
+        {name: Node}.
+    edges : tuple of Edge
+    """
+
     T: int
     kind: str
     nodes: dict
@@ -50,9 +75,19 @@ class UnrolledGraph(NamedTuple):
 def unrolled_graph(T=3, kind="many_to_one", copies=True):
     """The unrolled graph as data: inputs x_1..x_T, states h_0..h_T, outputs, losses.
 
-    T: number of steps (1 <= T <= 12). kind: "many_to_one" (o_T, L) or "many_to_many"
-    (o_t, L_t for every t, and L = Σ_t L_t). copies: label the edges W_t, U_t (dummy copies)
-    instead of W, U. Node names: "h0".."hT", "x1".."xT", "o<t>", "L<t>", "L". Returns an UnrolledGraph.
+    Parameters
+    ----------
+    T : int, optional
+        The number of steps, 1 <= T <= 12.
+    kind : str, optional
+        "many_to_one" (o_T, L) or "many_to_many" (o_t, L_t for every t, and L = Σ_t L_t).
+    copies : bool, optional
+        Label the edges W_t, U_t (dummy copies) instead of W, U.
+
+    Returns
+    -------
+    UnrolledGraph
+        Node names "h0".."hT", "x1".."xT", "o<t>", "L<t>", "L".
     """
     T = check_int(T, "T", minimum=1)
     if T > MAX_T:
@@ -86,14 +121,26 @@ def unrolled_graph(T=3, kind="many_to_one", copies=True):
 
 
 def count_paths(graph, src, dst):
-    """Number of directed paths from node ``src`` to node ``dst`` in an UnrolledGraph (an int).
+    """The number of directed paths from node ``src`` to node ``dst``.
 
-    In many-to-one h_t reaches L along one path; in many-to-many along T - t + 1 paths, one
+    In many-to-one h_t reaches L along one path; in many-to-many along T − t + 1 paths, one
     through each later loss: the terms that the backward pass adds at the junctions.
+
+    Parameters
+    ----------
+    graph : UnrolledGraph
+    src, dst : str
+        Node names, e.g. "h1", "L".
+
+    Returns
+    -------
+    int
     """
     for name, arg in ((src, "src"), (dst, "dst")):
         if name not in graph.nodes:
-            raise ValueError(f"{arg} must be a node name of the graph (e.g. 'h1', 'L'), got {name!r}")
+            raise ValueError(
+                f"{arg} must be a node name of the graph (e.g. 'h1', 'L'), got {name!r}"
+            )
     memo = {}
 
     def paths(n):
@@ -104,5 +151,3 @@ def count_paths(graph, src, dst):
         return memo[n]
 
     return paths(src)
-
-

@@ -27,6 +27,7 @@ and the assignments' checks build their wrong gradients from it. ``many_to_one``
 ``many_to_many`` return the same numbers from ``bptt.fast``, tested equal to ``backward_details``.
 """
 
+from collections import namedtuple
 from typing import NamedTuple
 
 import numpy as np
@@ -38,9 +39,7 @@ from .losses import mse_loss, nll_loss
 from .params import Params, check_params
 from .switches import RIGHT, check_switches, mistaken_step, weight_sum, window_starts
 
-
-
-# ----------------------------------------------------------------------------- one step
+# ------------------------------------------------------------------- one step
 
 
 def step_forward(x, h_prev, W, U, b):
@@ -87,11 +86,11 @@ def step_backward(dh, cache):
         δ_t h_{t-1}ᵀ, δ_t x_tᵀ and δ_t summed over the batch: the gradients of this step's copies.
     """
     x, h_prev, W, U, h = cache
-    da = dh * (1.0 - h * h)                  # δ_t = (1 - h_t²) ⊙ g_t
+    da = dh * (1.0 - h * h)  # δ_t = (1 - h_t²) ⊙ g_t
     return da @ U, da @ W, da.T @ h_prev, da.T @ x, da.sum(axis=0)
 
 
-# ----------------------------------------------------------------------------- the sequence
+# ------------------------------------------------------------------- the sequence
 
 
 class Cache(NamedTuple):
@@ -148,14 +147,14 @@ def forward(params, X, h0=None, truncate=None, switches=RIGHT):
     truncate = check_int(truncate, "truncate", minimum=1, allow_none=True)
     sw = check_switches(switches, N, D, H)
     W, U, V, b, c = params
-    if sw.ignore_h0:                                    # the mistake: start from zeros
+    if sw.ignore_h0:  # the mistake: start from zeros
         h0 = np.zeros_like(h0)
     h = h0
     Hs = np.empty((N, T, H), dtype=W.dtype)
     steps = []
     for t in range(T):
         if sw.reset_state and window_starts(t, truncate, sw):
-            h = np.zeros_like(h0)                           # the mistake: the state is not carried
+            h = np.zeros_like(h0)  # the mistake: the state is not carried
         h, step = step_forward(X[:, t], h, W, W if sw.input_matrix == "W" else U, b)
         Hs[:, t] = h
         steps.append(step)
@@ -189,14 +188,14 @@ def step_losses(O, targets, loss="mse", last_only=False, switches=RIGHT):
     N, T, C = O.shape
     targets = check_targets(targets, loss, N, T, C, last_only, O.dtype)
     sw = check_switches(switches)
-    loss_fn = mse_loss if loss == "mse" else nll_loss        # each returns (loss, dL/do_t)
+    loss_fn = mse_loss if loss == "mse" else nll_loss  # each returns (loss, dL/do_t)
     steps = [T - 1] if last_only or sw.loss_steps == "last_step" else range(T)
     dO = np.zeros_like(O)
     total = 0.0
     for t in steps:
         loss_t, dO[:, t] = loss_fn(O[:, t], targets if last_only else targets[:, t])
         total += loss_t
-    if sw.batch == "sum":                                    # the mistake: no 1/N
+    if sw.batch == "sum":  # the mistake: no 1/N
         total, dO = total * N, dO * N
     return float(total), dO
 
@@ -260,63 +259,51 @@ def backward(dO, cache, truncate=None, switches=RIGHT):
     check_shape(dO, "dO", (N, T, V.shape[0]), "(N, T, C)")
     truncate = check_int(truncate, "truncate", minimum=1, allow_none=True)
     sw = check_switches(switches, N, U.shape[1], H)
-    direct = dO @ V                                     # Vᵀ ∂L_t/∂o_t, every step at once
-    if sw.direct_terms == "last_step":                  # the mistake: no direct term before T
+    direct = dO @ V  # Vᵀ ∂L_t/∂o_t, every step at once
+    if sw.direct_terms == "last_step":  # the mistake: no direct term before T
         direct[:, :-1] = 0.0
     G, Delta = np.zeros_like(direct), np.zeros_like(direct)
     dW_s, dU_s, db_s = (np.zeros((T,) + p.shape, dtype=W.dtype) for p in (W, U, b))
     carry = np.zeros((N, H), dtype=W.dtype)
     for t in reversed(range(T)):
-        G[:, t] = direct[:, t] + carry                  # g_t = Vᵀ ∂L_t/∂o_t + Wᵀ δ_{t+1}
+        G[:, t] = direct[:, t] + carry  # g_t = Vᵀ ∂L_t/∂o_t + Wᵀ δ_{t+1}
         _, carry, dW_s[t], dU_s[t], db_s[t] = step_backward(G[:, t], caches[t])
         Delta[:, t] = G[:, t] * (1.0 - Hs[:, t] ** 2)
-        if sw != RIGHT:                                 # a mistake model redoes the step its way
+        if sw != RIGHT:  # a mistake model redoes the step its way
             Delta[:, t], carry, dW_s[t], dU_s[t], db_s[t] = mistaken_step(
-                G[:, t], direct[:, t], caches[t], sw)
+                G[:, t], direct[:, t], caches[t], sw
+            )
         if sw.cut_carry and window_starts(t, truncate, sw):
-            carry = np.zeros_like(carry)                # truncation: no gradient into step t - 1
-    dV = np.einsum("ntc,nth->ch", dO, Hs)         # Σ_t (∂L_t/∂o_t) h_tᵀ over the batch
-    dW, dU, db = (weight_sum(s, sw) for s in (dW_s, dU_s, db_s))   # Σ_t of the copies' gradients
+            carry = np.zeros_like(carry)  # truncation: no gradient into step t - 1
+    dV = np.einsum("ntc,nth->ch", dO, Hs)  # Σ_t (∂L_t/∂o_t) h_tᵀ over the batch
+    dW, dU, db = (weight_sum(s, sw) for s in (dW_s, dU_s, db_s))  # Σ_t of the copies' gradients
     grads = Params(dW, dU, dV, db, dO.sum(axis=(0, 1)))
     return Backward(grads, carry, direct, G, Delta, dW_s, dU_s, db_s)
 
 
-# ----------------------------------------------------------------------------- everything at once
+# ------------------------------------------------------------------- everything at once
 
 
-class Details(NamedTuple):
-    """Every intermediate of one BPTT run, batch first, for the chapters' pictures and checks.
+Details = namedtuple("Details", ("loss", "h0", "Hs", "O", "dO") + Backward._fields)
+Details.__doc__ = """Every intermediate of one BPTT run, batch first, for the chapters' pictures.
 
-    Attributes
-    ----------
-    loss : float
-        Σ_t L_t averaged over the batch.
-    h0 : ndarray, shape (N, H)
-    Hs : ndarray, shape (N, T, H)
-        h_1..h_T.
-    O, dO : ndarray, shape (N, T, C)
-        The outputs o_t and dL/do_t (zero at steps without a loss).
-    grads, dh0, direct, G, Delta, dW_steps, dU_steps, db_steps
-        As in ``Backward``.
-    """
-
-    loss: float
-    grads: Params
-    dh0: np.ndarray
-    h0: np.ndarray
-    Hs: np.ndarray
-    O: np.ndarray
-    dO: np.ndarray
-    direct: np.ndarray
-    G: np.ndarray
-    Delta: np.ndarray
-    dW_steps: np.ndarray
-    dU_steps: np.ndarray
-    db_steps: np.ndarray
+Attributes
+----------
+loss : float
+    Σ_t L_t averaged over the batch.
+h0 : ndarray, shape (N, H)
+Hs : ndarray, shape (N, T, H)
+    h_1..h_T.
+O, dO : ndarray, shape (N, T, C)
+    The outputs o_t and dL/do_t (zero at steps without a loss).
+grads, dh0, direct, G, Delta, dW_steps, dU_steps, db_steps
+    As in ``Backward``.
+"""
 
 
-def backward_details(params, X, targets, loss="mse", h0=None, last_only=False, truncate=None,
-                     switches=RIGHT):  # fmt: skip
+def backward_details(
+    params, X, targets, loss="mse", h0=None, last_only=False, truncate=None, switches=RIGHT
+):
     """``forward``, ``step_losses`` and ``backward`` in a row, everything kept.
 
     Parameters
@@ -337,7 +324,7 @@ def backward_details(params, X, targets, loss="mse", h0=None, last_only=False, t
     Hs, O, cache = forward(pb.params, pb.X, h0, pb.truncate, switches)
     value, dO = step_losses(O, pb.targets, pb.loss, pb.last_only, switches)
     back = backward(dO, cache, pb.truncate, switches)
-    return Details(value, back.grads, back.dh0, cache.h0, Hs, O, dO, *back[2:])
+    return Details(value, cache.h0, Hs, O, dO, *back)
 
 
 def many_to_many_loop(params, X, Y, loss="mse", h0=None, truncate=None):
@@ -349,7 +336,7 @@ def many_to_many_loop(params, X, Y, loss="mse", h0=None, truncate=None):
     return d.loss, d.grads
 
 
-# ----------------------------------------------------------------------------- the contract, fast
+# ------------------------------------------------------------------- the contract, fast
 
 
 def many_to_one(params, X, y, loss="mse", h0=None, truncate=None):

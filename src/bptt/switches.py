@@ -87,15 +87,18 @@ def _conform(sw, N, D, H):
     if sw.input_matrix == "W" and D is not None and D != H:
         raise ValueError(
             "switches.input_matrix='W' puts W where U belongs (a_t = W h_(t-1) + W x_t): x_t is "
-            f"(N, D) = {(N, D)} and W is (H, H) = {(H, H)}, so W x_t conforms only when D == H")
+            f"(N, D) = {(N, D)} and W is (H, H) = {(H, H)}, so W x_t conforms only when D == H"
+        )
     if sw.dU_input == "h_prev" and D is not None and D != H:
         raise ValueError(
             "switches.dU_input='h_prev' gives dL/dU the terms δ_t h_(t-1)ᵀ of shape (H, H) = "
-            f"{(H, H)} where U is (H, D) = {(H, D)}: it conforms only when D == H")
+            f"{(H, H)} where U is (H, D) = {(H, D)}: it conforms only when D == H"
+        )
     if sw.carry == "delta h_prev^T" and N is not None and N != H:
         raise ValueError(
             "switches.carry='delta h_prev^T' sends δ_t h_(t-1)ᵀ back, an (N, N) = "
-            f"{(N, N)} array where g_(t-1) is (N, H) = {(N, H)}: it conforms only when N == H")
+            f"{(N, N)} array where g_(t-1) is (N, H) = {(N, H)}: it conforms only when N == H"
+        )
 
 
 def check_switches(switches, N=None, D=None, H=None):
@@ -146,39 +149,69 @@ def window_starts(t, k, switches=RIGHT):
     return s > 0 and s % k == 0
 
 
-# ----------------------------------------------------------------------------- what they change
+# ------------------------------------------------------------------- what they change
 
 
 def mistaken_step(g, direct, step, sw):
-    """One backward step with the mistakes of ``sw``: (δ_t, carry, dW_t, dU_t, db_t).
+    """One backward step with the mistakes of ``sw`` (what ``bptt.rnn.backward`` runs for them).
 
-    g (N, H) is g_t as the mistaken loop has it, direct (N, H) this step's direct term, step the
-    cache of ``step_forward``. Returns the δ_t used for the weight terms.
+    Parameters
+    ----------
+    g : ndarray, shape (N, H)
+        g_t as the mistaken loop has it.
+    direct : ndarray, shape (N, H)
+        This step's direct term Vᵀ ∂L_t/∂o_t.
+    step : tuple
+        The cache of ``bptt.rnn.step_forward``: (x, h_prev, W, U, h).
+    sw : Switches
+
+    Returns
+    -------
+    (delta, carry, dW, dU, db)
+        δ_t as used for the weight terms (N, H), the carry into step t − 1 (N, H; (N, N) for
+        carry="delta h_prev^T"), and this step's terms (H, H), (H, D), (H,).
     """
     x, h_prev, W, U, h = step
     right = g * (1.0 - h * h)
-    factors = {"1-h^2": lambda: g * (1.0 - h * h), "1": lambda: g, "1-h": lambda: g * (1.0 - h),
-               "1-h_prev^2": lambda: g * (1.0 - h_prev * h_prev), "1-g^2": lambda: 1.0 - g * g}
+    factors = {
+        "1-h^2": lambda: g * (1.0 - h * h),
+        "1": lambda: g,
+        "1-h": lambda: g * (1.0 - h),
+        "1-h_prev^2": lambda: g * (1.0 - h_prev * h_prev),
+        "1-g^2": lambda: 1.0 - g * g,
+    }
     wrong = factors[sw.tanh_prime]()
     d_weights = wrong if sw.tanh_prime_in in ("both", "weights") else right
     d_carry = wrong if sw.tanh_prime_in in ("both", "carry") else right
     carries = {
-        "W^T delta": lambda: d_carry @ W,                   # batch first: Wᵀ δ_t is δ_t @ W
+        "W^T delta": lambda: d_carry @ W,  # batch first: Wᵀ δ_t is δ_t @ W
         "W delta": lambda: d_carry @ W.T,
         "none": lambda: np.zeros_like(g),
-        "next loss only": lambda: (direct * (1.0 - h * h)) @ W,   # the gradient of L_t alone
-        "delta h_prev^T": lambda: d_carry @ h_prev.T,       # (N, N): conforms only when N == H
+        "next loss only": lambda: (direct * (1.0 - h * h)) @ W,  # the gradient of L_t alone
+        "delta h_prev^T": lambda: d_carry @ h_prev.T,  # (N, N): conforms only when N == H
     }
     h_in = h if sw.dW_input == "h" else h_prev
     x_in = h_prev if sw.dU_input == "h_prev" else x
-    return (d_weights, carries[sw.carry](), d_weights.T @ h_in, d_weights.T @ x_in,
-            d_weights.sum(axis=0))  # fmt: skip
+    return (
+        d_weights,
+        carries[sw.carry](),
+        d_weights.T @ h_in,
+        d_weights.T @ x_in,
+        d_weights.sum(axis=0),
+    )
 
 
 def weight_sum(per_step, sw):
-    """Σ_t of the copies' gradients (T, ...), or what a mistake keeps of them."""
+    """Σ_t of the copies' gradients, or what a mistake keeps of them (weight_steps, accumulate).
+
+    Parameters
+    ----------
+    per_step : ndarray, shape (T, ...)
+        One term per step, 0-based (entry 0 is step 1's).
+    sw : Switches
+    """
     if sw.weight_steps == "last_step":
-        return per_step[-1].copy()                      # only the copy of step T
+        return per_step[-1].copy()  # only the copy of step T
     if not sw.accumulate:
-        return per_step[0].copy()                       # "=" for "+=": the last one written (t = 1)
+        return per_step[0].copy()  # "=" for "+=": the last one written (t = 1)
     return per_step.sum(axis=0)

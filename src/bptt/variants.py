@@ -1,27 +1,34 @@
 """Wrong and alternative backward passes, to compare with the right one (chapters 4 and 6, errata).
 
 Every function here is the teaching loop ``bptt.rnn.backward_details`` run with the switches of
-one mistake (``bptt.switches``), or a short wrapper around it: there is one BPTT loop, not one copy
-per variant. Each is named after what it does; its docstring names the source that reads so.
-They take the arguments of ``bptt.rnn.backward_details`` and return what ``bptt.many_to_many``
-returns, so that they can be put side by side with the package:
+one mistake (``bptt.switches``), or a short wrapper around it: one BPTT loop, not one copy per
+variant. Each is named after what it does; its docstring names the source that reads so. V and c
+keep their right gradients: only the recurrent part (W, U, b) changes.
 
-    params   Params: W (H, H), U (H, D), V (C, H), b (H,), c (C,)
-    X        (N, T, D) inputs, batch first
-    targets  many-to-many (last_only=False): mse (N, T, C) floats, nll (N, T) int labels;
-             many-to-one (last_only=True): mse (N, C) floats, nll (N,) int labels
-    loss     "mse" (½‖o_t − y_t‖² per step) or "nll" (softmax and negative log-likelihood)
-    h0       (N, H) initial state, zeros when None
-    returns  (loss, grads): the loss summed over the steps that carry one and averaged over the
-             batch (a float), and grads, a Params shaped like params.
+Parameters (of every variant but ``loss_with_copies`` and ``row_vector_letters``)
+----------
+params : Params
+    W (H, H), U (H, D), V (C, H), b (H,), c (C,).
+X : array_like, shape (N, T, D)
+targets : array_like
+    Many-to-many: mse (N, T, C) floats, nll (N, T) labels; many-to-one (last_only): (N, C), (N,).
+loss : str
+    "mse" (½‖o_t − y_t‖² per step) or "nll" (softmax and negative log-likelihood).
+h0 : array_like, shape (N, H), optional
+last_only : bool
 
-The variants change only the recurrent part (the gradients of W, U and b); V and c keep their
-right gradients. Right alternatives: ``per_loss_grads`` / ``per_loss_passes`` (one backward pass
-per loss, *Derivation of BPTT*'s scheme). Wrong ones: ``last_step_only``, ``junction_one_step``,
+Returns
+-------
+loss : float
+    Summed over the steps that carry one, averaged over the batch.
+grads : Params
+    Shaped like params.
+
+Right alternatives: ``per_loss_grads`` / ``per_loss_passes`` (one backward pass per loss,
+*Derivation of BPTT*'s scheme). Wrong: ``last_step_only``, ``junction_one_step``,
 ``no_direct_term``, ``dW_without_first_step``, ``carry_without_transpose`` and the ``rows_*``
 functions (the slips of *Derivation of BPTT*'s row-vector formulas, W_h = Wᵀ, W_x = Uᵀ, its
-V = our Vᵀ: ``row_vector_letters``). ``loss_with_copies`` is the loss with one copy of the weights
-per step (dummy copies).
+V = our Vᵀ: ``row_vector_letters``). ``loss_with_copies`` is the loss with one weight copy per step.
 """
 
 import numpy as np
@@ -32,12 +39,23 @@ from .rnn import backward_details
 from .switches import RIGHT, Switches
 
 __all__ = [
-    "last_step_only", "junction_one_step", "no_direct_term", "dW_without_first_step",
-    "carry_without_transpose", "per_loss_grads", "per_loss_passes", "rows_without_carry",
-    "rows_input_through_Wh", "rows_delta_from_gradient", "rows_carry_from_state",
-    "rows_dWx_from_dWh", "rows_step_index_of_pass", "row_vector_letters", "loss_with_copies",
+    "last_step_only",
+    "junction_one_step",
+    "no_direct_term",
+    "dW_without_first_step",
+    "carry_without_transpose",
+    "per_loss_grads",
+    "per_loss_passes",
+    "rows_without_carry",
+    "rows_input_through_Wh",
+    "rows_delta_from_gradient",
+    "rows_carry_from_state",
+    "rows_dWx_from_dWh",
+    "rows_step_index_of_pass",
+    "row_vector_letters",
+    "loss_with_copies",
     "VARIANTS",
-]  # fmt: skip
+]
 
 
 def _run(params, X, targets, loss, h0, last_only, **switches):
@@ -46,7 +64,7 @@ def _run(params, X, targets, loss, h0, last_only, **switches):
     return d.loss, d.grads
 
 
-# ----------------------------------------------------------------------------- chapter 4
+# ------------------------------------------------------------------- chapter 4
 
 
 def last_step_only(params, X, targets, loss="mse", h0=None, last_only=True):
@@ -59,7 +77,7 @@ def last_step_only(params, X, targets, loss="mse", h0=None, last_only=True):
 
 
 def dW_without_first_step(params, X, targets, loss="mse", h0=None, last_only=True):
-    """dL/dW summed from step 2: the first copy's term δ_1 h_0ᵀ is left out. Right only when h_0 = 0.
+    """dL/dW summed from step 2: the first copy's term δ_1 h_0ᵀ is left out. Right only if h_0 = 0.
 
     *Computing the gradients for BPTT* read literally (in the book's letters: its W is our U):
     it numbers the inputs from 0 and starts its sum for our dL/dW at its t = 1, while dL/dU and
@@ -70,7 +88,7 @@ def dW_without_first_step(params, X, targets, loss="mse", h0=None, last_only=Tru
 
 
 def carry_without_transpose(params, X, targets, loss="mse", h0=None, last_only=True):
-    """g_{t-1} = W δ_t instead of Wᵀ δ_t (batch first: δ_t Wᵀ for δ_t W). Right only for a symmetric W.
+    """g_{t-1} = W δ_t instead of Wᵀ δ_t (batch first: δ_t Wᵀ for δ_t W). Right only for W = Wᵀ.
 
     *Computing the gradients for BPTT*'s dh^(t) = dh^(t+1) f'(ĥ^(t+1)) ᵗU read with a row vector,
     the only order in which its product conforms.
@@ -78,8 +96,9 @@ def carry_without_transpose(params, X, targets, loss="mse", h0=None, last_only=T
     return _run(params, X, targets, loss, h0, last_only, carry="W delta")
 
 
-def loss_with_copies(params, X, targets, loss="mse", h0=None, last_only=True, Ws=None, Us=None,
-                     bs=None):  # fmt: skip
+def loss_with_copies(
+    params, X, targets, loss="mse", h0=None, last_only=True, Ws=None, Us=None, bs=None
+):
     """The loss when step t uses its own copy W_t, U_t, b_t (dummy copies).
 
     Parameters
@@ -106,8 +125,10 @@ def loss_with_copies(params, X, targets, loss="mse", h0=None, last_only=True, Ws
     for name, given, base in (("Ws", Ws, W), ("Us", Us, U), ("bs", bs, b)):
         arr = np.broadcast_to(base, (T,) + base.shape) if given is None else np.asarray(given)
         if arr.shape != (T,) + base.shape:
-            raise ValueError(f"{name} must have shape (T,) + {base.shape} = {(T,) + base.shape} "
-                             f"(one copy per step), got {arr.shape}")  # fmt: skip
+            raise ValueError(
+                f"{name} must have shape (T,) + {base.shape} = {(T,) + base.shape} "
+                f"(one copy per step), got {arr.shape}"
+            )
         copies.append(arr)
     step_loss = mse_loss if loss == "mse" else nll_loss
     h, total = pb.h0, 0.0
@@ -118,11 +139,11 @@ def loss_with_copies(params, X, targets, loss="mse", h0=None, last_only=True, Ws
     return float(total)
 
 
-# ----------------------------------------------------------------------------- chapter 6
+# ------------------------------------------------------------------- chapter 6
 
 
 def junction_one_step(params, X, targets, loss="nll", h0=None, last_only=False):
-    """g_t = Vᵀ ∂L_t/∂o_t + Wᵀ diag(1 − h_{t+1}²) Vᵀ ∂L_{t+1}/∂o_{t+1}: each loss reaches one step back.
+    """g_t = Vᵀ ∂L_t/∂o_t + Wᵀ diag(1 − h_{t+1}²) Vᵀ ∂L_{t+1}/∂o_{t+1}: losses reach one step back.
 
     The recurrent term carries the gradient of L_{t+1} alone instead of g_{t+1}, the gradient of
     every later loss. *Simple RNNs*' junction read literally. Wrong for T > 2.
@@ -131,7 +152,7 @@ def junction_one_step(params, X, targets, loss="nll", h0=None, last_only=False):
 
 
 def no_direct_term(params, X, targets, loss="mse", h0=None, last_only=False):
-    """g_T = Vᵀ ∂L_T/∂o_T and g_t = Wᵀ δ_{t+1} for t < T: the direct terms Vᵀ ∂L_t/∂o_t are left out.
+    """g_T = Vᵀ ∂L_T/∂o_T and g_t = Wᵀ δ_{t+1} for t < T: the direct terms are left out.
 
     *Computing the gradients for BPTT*'s recursion, right for many-to-one (there is no direct
     term before T) and wrong for many-to-many.
@@ -144,9 +165,21 @@ def _passes(params, X, targets, loss, h0, last_only, switches):
     pb = check_problem(params, X, targets, loss, h0, None, last_only)
     T = pb.X.shape[1]
     steps = [T] if last_only else range(1, T + 1)
-    return [(s, backward_details(pb.params, pb.X[:, :s], pb.targets if last_only
-                                 else pb.targets[:, s - 1], loss, h0, True, switches=switches))
-            for s in steps]  # fmt: skip
+    return [
+        (
+            s,
+            backward_details(
+                pb.params,
+                pb.X[:, :s],
+                pb.targets if last_only else pb.targets[:, s - 1],
+                loss,
+                h0,
+                True,
+                switches=switches,
+            ),
+        )
+        for s in steps
+    ]
 
 
 def per_loss_grads(params, X, targets, loss="mse", h0=None, last_only=False, switches=RIGHT):
@@ -154,15 +187,31 @@ def per_loss_grads(params, X, targets, loss="mse", h0=None, last_only=False, swi
 
     Pass s starts from Vᵀ ∂L_s/∂o_s at step s and carries g back to step 1 with g_{t-1} = Wᵀ δ_t,
     adding no direct term on the way: it is the many-to-one problem x_1..x_s with the loss L_s.
-    grads_s is the gradient of L_s alone (a Params); their sum over s is the gradient of L (see
-    ``per_loss_passes``). switches (a Switches) plants a mistake in every pass.
+    grads_s is the gradient of L_s alone; their sum over s is the gradient of L
+    (``per_loss_passes``).
+
+    Parameters
+    ----------
+    params, X, targets, loss, h0, last_only
+        As in the module docstring.
+    switches : Switches, optional
+        A mistake planted in every pass.
+
+    Returns
+    -------
+    list of (int, float, Params)
+        (s, L_s, grads_s) for s = 1..T (s = T alone for a many-to-one problem).
     """
-    return [(s, d.loss, d.grads) for s, d in _passes(params, X, targets, loss, h0, last_only,
-                                                      switches)]  # fmt: skip
+    return [
+        (s, d.loss, d.grads) for s, d in _passes(params, X, targets, loss, h0, last_only, switches)
+    ]
 
 
 def per_loss_passes(params, X, targets, loss="mse", h0=None, last_only=False, switches=RIGHT):
-    """The sum of the per-loss passes of ``per_loss_grads``: (loss, grads). Right (T passes, not one)."""
+    """The sum of the per-loss passes of ``per_loss_grads``. Right (T passes instead of one).
+
+    ``switches`` plants a mistake in every pass.
+    """
     parts = per_loss_grads(params, X, targets, loss, h0, last_only, switches)
     grads = parts[0][2]
     for _, _, g in parts[1:]:
@@ -213,7 +262,7 @@ def rows_dWx_from_dWh(params, X, targets, loss="nll", h0=None, last_only=False):
 
 
 def rows_step_index_of_pass(params, X, targets, loss="nll", h0=None, last_only=False):
-    """dW_h^(i) = (h^(t-1))ᵀ da^(t) at every step i of pass t: the pass's index for the step's. Wrong.
+    """dW_h^(i) = (h^(t-1))ᵀ da^(t) at every step i of pass t: the pass's index for the step's.
 
     *Derivation of BPTT*'s per-loss passes as written: pass s adds its top term δ_s h_{s-1}ᵀ s
     times to dL/dW instead of Σ_{i ≤ s} δ_i h_{i-1}ᵀ; dL/dU and dL/db are right.
@@ -244,8 +293,18 @@ def row_vector_letters(p):
 
 VARIANTS = {
     f.__name__: f
-    for f in (last_step_only, junction_one_step, no_direct_term, dW_without_first_step,
-              carry_without_transpose, per_loss_passes, rows_without_carry, rows_input_through_Wh,
-              rows_delta_from_gradient, rows_carry_from_state, rows_dWx_from_dWh,
-              rows_step_index_of_pass)
-}  # fmt: skip
+    for f in (
+        last_step_only,
+        junction_one_step,
+        no_direct_term,
+        dW_without_first_step,
+        carry_without_transpose,
+        per_loss_passes,
+        rows_without_carry,
+        rows_input_through_Wh,
+        rows_delta_from_gradient,
+        rows_carry_from_state,
+        rows_dWx_from_dWh,
+        rows_step_index_of_pass,
+    )
+}

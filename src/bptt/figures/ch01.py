@@ -12,11 +12,23 @@ from .style import FONT, SMALL, axes, short
 
 
 def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
-    """tanh(a) and tanh'(a) = 1 - tanh²(a) on [-a_max, a_max], saturated region shaded (chapter 1).
+    """tanh(a) and tanh'(a) = 1 − tanh²(a) on [−a_max, a_max], the saturated region shaded.
 
-    ax: a matplotlib Axes or None (a new figure). points: None or a 1-D array of pre-activations
-    (shape (K,)) to mark on the derivative curve. saturation: shade where tanh'(a) < saturation,
-    i.e. where less than that fraction of the incoming gradient passes. Returns the Axes.
+    Drawn in chapter 1 (a panel of ``tanh_jacobian_figure``).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        A new figure when None.
+    points : array_like, shape (K,), optional
+        Pre-activations to mark on the derivative curve.
+    a_max : float, optional
+    saturation : float, optional
+        Shade where tanh'(a) < saturation: less than that fraction of the gradient passes.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     if not (isinstance(a_max, (int, float)) and a_max > 0):
         raise ValueError(f"a_max must be a positive number, got {a_max!r}")
@@ -25,7 +37,7 @@ def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
     ax = axes(ax)
     a = np.linspace(-a_max, a_max, 801)
     z = np.tanh(a)
-    a_sat = float(np.arctanh(np.sqrt(1.0 - saturation)))      # tanh'(a_sat) = saturation
+    a_sat = float(np.arctanh(np.sqrt(1.0 - saturation)))  # tanh'(a_sat) = saturation
     for lo, hi in ((-a_max, -a_sat), (a_sat, a_max)):
         if hi > lo:
             ax.axvspan(lo, hi, color="0.9", zorder=0)
@@ -38,8 +50,15 @@ def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
         zp = np.tanh(p)
         ax.plot(p, 1.0 - zp * zp, "o", color="k", ms=5, zorder=3, label=r"entries of $y$ (right)")
     if a_sat < a_max:
-        ax.text(-0.97 * a_max, 0.55, f"saturated:\n$\\tanh' < {saturation:g}$", ha="left", va="center",
-                fontsize=SMALL, color="0.3")
+        ax.text(
+            -0.97 * a_max,
+            0.55,
+            f"saturated:\n$\\tanh' < {saturation:g}$",
+            ha="left",
+            va="center",
+            fontsize=SMALL,
+            color="0.3",
+        )
     ax.set_xlim(-a_max, a_max)
     ax.set_ylim(-1.1, 1.15)
     ax.set_xlabel("pre-activation $y$", fontsize=FONT)
@@ -50,10 +69,22 @@ def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
 
 
 def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annotate_diagonal=True):
-    """Heat map of a 2-D array M (R, C), with a colorbar; entries numbered from 1 (chapter 1).
+    """Heat map of a 2-D array with a colorbar; rows and columns numbered from 1.
 
     Non-negative matrices use a white-to-blue scale from 0; others a red-blue scale centred on 0.
-    annotate_diagonal: print the diagonal entries (2 decimals) on the cells. Returns the Axes.
+    Drawn in chapter 1 (a panel of ``tanh_jacobian_figure``).
+
+    Parameters
+    ----------
+    M : array_like, shape (R, C)
+    ax : matplotlib Axes, optional
+    title, xlabel, ylabel : str, optional
+    annotate_diagonal : bool, optional
+        Print the diagonal entries (2 decimals) on the cells.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     M = as_float_array(M, "M", 2, "(R, C)")
     ax = axes(ax, figsize=(4, 3.5))
@@ -67,8 +98,15 @@ def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annota
     if annotate_diagonal:
         hi = float(np.abs(M).max()) or 1.0
         for k in range(min(M.shape)):
-            ax.text(k, k, short(M[k, k]), ha="center", va="center", fontsize=SMALL,
-                    color="white" if abs(M[k, k]) > 0.6 * hi else "black")
+            ax.text(
+                k,
+                k,
+                short(M[k, k]),
+                ha="center",
+                va="center",
+                fontsize=SMALL,
+                color="white" if abs(M[k, k]) > 0.6 * hi else "black",
+            )
     ax.set_xticks(range(M.shape[1]), [str(j + 1) for j in range(M.shape[1])])
     ax.set_yticks(range(M.shape[0]), [str(i + 1) for i in range(M.shape[0])])
     ax.tick_params(labelsize=SMALL)
@@ -80,19 +118,36 @@ def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annota
 
 
 def tanh_jacobian_figure(y, J):
-    """Chapter 1's figure: tanh and tanh' with the entries of y marked (left), and the Jacobian
-    J = dz/dy of z = tanh(y) as a heat map (right).
+    """tanh and tanh' with the entries of y marked (left), and the Jacobian dz/dy (right).
 
-    y: (H,) pre-activations; J: (H, H), e.g. computed by central differences. Returns the Figure.
+    Drawn in chapter 1.
+
+    Parameters
+    ----------
+    y : array_like, shape (H,)
+        Pre-activations.
+    J : array_like, shape (H, H)
+        The Jacobian of z = tanh(y), e.g. by central differences.
+
+    Returns
+    -------
+    matplotlib Figure
     """
     y = as_float_array(y, "y", 1, "(H,)")
     J = as_float_array(J, "J", 2, "(H, H)")
     if J.shape != (y.size, y.size):
         raise ValueError(f"J must have shape (H, H) = {(y.size, y.size)} to match y, got {J.shape}")
     plt = style.plt()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1.35, 1]})
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1.35, 1]}
+    )
     tanh_and_derivative(left, points=y)
-    matrix_heatmap(J, right, title=r"Jacobian $\partial z_i / \partial y_k$ (central differences)",
-                   xlabel=r"$k$ (entry of $y$)", ylabel=r"$i$ (entry of $z$)")
+    matrix_heatmap(
+        J,
+        right,
+        title=r"Jacobian $\partial z_i / \partial y_k$ (central differences)",
+        xlabel=r"$k$ (entry of $y$)",
+        ylabel=r"$i$ (entry of $z$)",
+    )
     fig.tight_layout()
     return fig

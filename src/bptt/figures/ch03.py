@@ -8,9 +8,11 @@ from . import style
 
 
 def plot_step_sweep(f, x, exact, dtypes=(np.float64, np.float32), steps=None):
-    """Log-log error against step size, one panel per dtype, forward and central differences.
+    """Log-log error of ``bptt.gradcheck.step_sweep`` against the step, one panel per dtype.
 
-    Dotted vertical lines mark ε_mach^(1/2) and ε_mach^(1/3). Returns the Figure.
+    Forward and central differences; dotted vertical lines mark ε_mach^(1/2) and ε_mach^(1/3).
+    f, x, exact and steps as in ``step_sweep`` (steps default to 121 from 1e-15 to 1); ``dtypes``
+    defaults to float64 and float32. Drawn in chapter 3. Returns the Figure.
     """
     plt = style.plt()
     if steps is None:
@@ -24,8 +26,15 @@ def plot_step_sweep(f, x, exact, dtypes=(np.float64, np.float32), steps=None):
         ax.loglog(sw["steps"], np.maximum(sw["central"], floor), "-", lw=1.2, label="central")
         for kind, ls in (("forward", ":"), ("central", "--")):
             e = optimal_step(dt, kind)
-            ax.axvline(e, color="gray", ls=ls, lw=1,
-                       label=r"$\varepsilon_\mathrm{mach}^{1/2}$" if kind == "forward" else r"$\varepsilon_\mathrm{mach}^{1/3}$")
+            ax.axvline(
+                e,
+                color="gray",
+                ls=ls,
+                lw=1,
+                label=r"$\varepsilon_\mathrm{mach}^{1/2}$"
+                if kind == "forward"
+                else r"$\varepsilon_\mathrm{mach}^{1/3}$",
+            )
         ax.set(xlabel="step ε", title=f"{np.dtype(dt).name}", ylim=(1e-14, 10))
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel("|difference quotient − f′(x)|")
@@ -34,19 +43,31 @@ def plot_step_sweep(f, x, exact, dtypes=(np.float64, np.float32), steps=None):
 
 
 def plot_difference_maps(maps, suptitle=None):
-    """Heat maps of 2-D arrays side by side (e.g. analytic − numerical gradient), one per entry of
-    the dict ``maps`` {title: (rows, cols) array}, each with a symmetric colour scale and a colour bar.
-    Returns the Figure."""
+    """Heat maps side by side (e.g. analytic − numerical gradient), symmetric colour scales.
+
+    Drawn in chapter 3.
+
+    Parameters
+    ----------
+    maps : dict
+        {title: array of shape (rows, cols)}.
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     plt = style.plt()
     if not isinstance(maps, dict) or not maps:
         raise TypeError("maps must be a non-empty dict {title: 2-D array}")
     arrays = {k: as_float_array(v, f"maps[{k!r}]", 2, "(rows, cols)") for k, v in maps.items()}
     ncols = min(2, len(arrays))
     nrows = -(-len(arrays) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.7 * ncols, 3.1 * nrows), constrained_layout=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.7 * ncols, 3.1 * nrows), constrained_layout=True, squeeze=False
+    )
     axes = axes.ravel()
-    for ax in axes[len(arrays):]:
+    for ax in axes[len(arrays) :]:
         ax.set_visible(False)
     for ax, (title, a) in zip(axes, arrays.items()):
         m = float(np.abs(a).max()) or 1.0

@@ -9,17 +9,26 @@ from .style import axes
 
 
 def draw_truncation(T, k, ax=None):
-    """Picture of ``truncate=k`` on a sequence of T steps; returns the matplotlib Axes.
+    """A picture of ``truncate=k`` on a sequence of T steps; drawn in chapter 8.
 
-    Top row: the losses L_1..L_T. Middle row: the states h_0..h_T, joined left to right by the
-    forward arrows (the state is carried everywhere). Bottom: the backward arrows g_t -> g_{t-1},
-    drawn inside each chunk of k steps and cut (red cross) where a chunk begins.
+    Top row: the losses L_1..L_T. Middle row: the states h_0..h_T, joined by the forward arrows
+    (the state is carried everywhere). Bottom: the backward arrows g_t -> g_{t-1}, drawn inside
+    each window of k steps and cut (red cross) where a window begins.
+
+    Parameters
+    ----------
+    T, k : int
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     T = check_int(T, "T", minimum=1)
     k = check_int(k, "k", minimum=1)
     ax = axes(ax, figsize=(7, 2.6))
     colors = ("#dbe9f6", "#fde7d3")
-    for m, start in enumerate(range(1, T + 1, k)):               # chunk m covers start .. start+k-1
+    for m, start in enumerate(range(1, T + 1, k)):  # chunk m covers start .. start+k-1
         stop = min(start + k - 1, T)
         ax.axvspan(start - 0.45, stop + 0.45, color=colors[m % 2], zorder=0)
         ax.text((start + stop) / 2, -1.55, f"chunk {m + 1}", ha="center", va="center", fontsize=9)
@@ -27,47 +36,79 @@ def draw_truncation(T, k, ax=None):
         ax.add_patch(_circle(t, 0.0))
         ax.text(t, 0.0, f"$h_{{{t}}}$", ha="center", va="center", fontsize=9, zorder=3)
         if t >= 1:
-            ax.annotate("", xy=(t - 0.3, 0.0), xytext=(t - 0.7, 0.0),
-                        arrowprops=dict(arrowstyle="->", color="0.3", lw=1.2))
+            ax.annotate(
+                "",
+                xy=(t - 0.3, 0.0),
+                xytext=(t - 0.7, 0.0),
+                arrowprops=dict(arrowstyle="->", color="0.3", lw=1.2),
+            )
             ax.text(t, 1.1, f"$L_{{{t}}}$", ha="center", va="center", fontsize=9)
-            ax.annotate("", xy=(t, 0.32), xytext=(t, 0.85),
-                        arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.0))
-            if window_starts(t - 1, k):                          # no gradient from δ_t into h_{t-1}
+            ax.annotate(
+                "",
+                xy=(t, 0.32),
+                xytext=(t, 0.85),
+                arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.0),
+            )
+            if window_starts(t - 1, k):  # no gradient from δ_t into h_{t-1}
                 ax.plot(t - 0.5, -0.75, marker="x", color="tab:red", markersize=9, mew=2.5)
             else:
-                ax.annotate("", xy=(t - 0.75, -0.75), xytext=(t - 0.25, -0.75),
-                            arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.4))
+                ax.annotate(
+                    "",
+                    xy=(t - 0.75, -0.75),
+                    xytext=(t - 0.25, -0.75),
+                    arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.4),
+                )
     ax.text(-0.45, -0.75, "gradient", ha="right", va="center", fontsize=9, color="tab:blue")
     ax.text(-0.45, 0.42, "state", ha="right", va="center", fontsize=9, color="0.3")
     ax.set_xlim(-1.9, T + 0.6)
     ax.set_ylim(-1.9, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"truncate={k}, T={T}: the state crosses every boundary, the gradient none", fontsize=10)
+    ax.set_title(
+        f"truncate={k}, T={T}: the state crosses every boundary, the gradient none", fontsize=10
+    )
     return ax
 
 
 def _circle(x, y):
     from matplotlib.patches import Circle
+
     return Circle((x, y), 0.3, facecolor="white", edgecolor="0.2", lw=1.0, zorder=2)
 
 
 def draw_clipping(vectors, tau, kappa, ax=None):
-    """2-D picture of norm clipping (τ, circle) against elementwise clipping (κ, square).
+    """Norm clipping (τ, circle) against elementwise clipping (κ, square) in 2-D; chapter 8.
 
-    vectors: (M, 2) gradients. Each is drawn in grey, its norm-clipped version in blue (same
-    direction, on the circle if it was longer than τ) and its elementwise-clipped version in
-    orange (inside the square [-κ, κ]²). Returns the Axes.
+    Each vector is drawn in grey, its norm-clipped version in blue (same direction, on the
+    circle if it was longer than τ) and its elementwise-clipped one in orange (in [−κ, κ]²).
+
+    Parameters
+    ----------
+    vectors : array_like, shape (M, 2)
+        2-D gradients.
+    tau : float
+        The norm-clipping threshold τ.
+    kappa : float
+        The elementwise clip value κ.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     G = as_float_array(vectors, "vectors", 2, "(M, 2)")
     if G.shape[1] != 2:
         raise ValueError(f"vectors must have shape (M, 2) (2-D gradients), got {G.shape}")
-    tau, kappa = check_scalar(tau, "tau", positive=True), check_scalar(kappa, "kappa", positive=True)
+    tau, kappa = (
+        check_scalar(tau, "tau", positive=True),
+        check_scalar(kappa, "kappa", positive=True),
+    )
     ax = axes(ax, figsize=(4.5, 4.5))
     phi = np.linspace(0, 2 * np.pi, 200)
-    ax.plot(tau * np.cos(phi), tau * np.sin(phi), color="tab:blue", lw=1, ls="--", label=rf"$\|g\| = \tau = {tau:g}$")
-    k = kappa
-    ax.plot([-k, k, k, -k, -k], [-k, -k, k, k, -k], color="tab:orange", lw=1, ls="--", label=rf"$|g_i| = \kappa = {kappa:g}$")
+    circle = rf"$\|g\| = \tau = {tau:g}$"
+    ax.plot(tau * np.cos(phi), tau * np.sin(phi), color="tab:blue", lw=1, ls="--", label=circle)
+    k, square = kappa, rf"$|g_i| = \kappa = {kappa:g}$"
+    ax.plot([-k, k, k, -k, -k], [-k, -k, k, k, -k], color="tab:orange", lw=1, ls="--", label=square)
     kw = dict(angles="xy", scale_units="xy", scale=1, width=0.008)
     for i, g in enumerate(G):
         n = np.linalg.norm(g)
@@ -89,15 +130,30 @@ def draw_clipping(vectors, tau, kappa, ax=None):
 
 
 def plot_training(histories, labels, accuracies, chance_loss, chance_accuracy, smooth=20, title=""):
-    """Two panels: smoothed minibatch loss against step (left), final accuracy per run (right).
+    """Smoothed minibatch loss against step (left), final accuracy per run (right); chapter 8.
 
-    histories: list of History; labels: one string per run; accuracies: one float per run.
-    chance_loss, chance_accuracy: drawn as dashed lines. smooth: moving-average window.
-    Returns the Figure.
+    Parameters
+    ----------
+    histories : list of bptt.train.History
+    labels : list of str
+        One per run.
+    accuracies : list of float
+        One per run.
+    chance_loss, chance_accuracy : float
+        Drawn as dashed lines.
+    smooth : int, optional
+        The moving-average window.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Figure
     """
     plt = style.plt()
     if not (len(histories) == len(labels) == len(accuracies)) or not histories:
-        raise ValueError("histories, labels and accuracies must be non-empty lists of the same length")
+        raise ValueError(
+            "histories, labels and accuracies must be non-empty lists of the same length"
+        )
     smooth = check_int(smooth, "smooth", minimum=1)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(7.5, 3.8), gridspec_kw={"width_ratios": [1.5, 1]})
     box = np.ones(smooth) / smooth
@@ -126,10 +182,23 @@ def plot_training(histories, labels, accuracies, chance_loss, chance_accuracy, s
 
 
 def plot_truncation_gap(ks, curves, T, ax=None):
-    """Relative error of chunked and window truncation against full BPTT, for each k (log scale).
+    """Relative error of window and chunk truncation against full BPTT, for each k; chapter 8.
 
-    ks: the truncation lengths (K,); curves: {scale of W: (chunk errors (K,), window errors (K,))};
-    T: the sequence length, for the label. Window errors of 0 are drawn at 1e-16. Returns the Axes.
+    Window errors of 0 are drawn at 1e-16 (log scale).
+
+    Parameters
+    ----------
+    ks : array_like, shape (K,)
+        The truncation lengths.
+    curves : dict
+        {scale of W: (chunk errors (K,), window errors (K,))}, 1 to 4 entries.
+    T : int
+        The sequence length, for the label.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = axes(ax)
     styles = ("-", "--", ":", "-.")
@@ -137,7 +206,14 @@ def plot_truncation_gap(ks, curves, T, ax=None):
         raise ValueError(f"curves must hold 1 to {len(styles)} scales, got {len(curves)}")
     for (scale, (e_c, e_w)), ls in zip(curves.items(), styles):
         ax.semilogy(ks, e_c, "o" + ls, color="tab:red", ms=4, label=f"chunks, {scale:g} W")
-        ax.semilogy(ks, np.maximum(e_w, 1e-16), "s" + ls, color="tab:blue", ms=4, label=f"window, {scale:g} W")
+        ax.semilogy(
+            ks,
+            np.maximum(e_w, 1e-16),
+            "s" + ls,
+            color="tab:blue",
+            ms=4,
+            label=f"window, {scale:g} W",
+        )
     ax.set_xlabel(f"truncation length k  (T = {T}; k = T is exact for both)")
     ax.set_ylabel("relative error to full BPTT")
     ax.set_ylim(1e-7, 2)
@@ -147,10 +223,19 @@ def plot_truncation_gap(ks, curves, T, ax=None):
 
 
 def plot_grad_norms(histories, tau=None, ax=None):
-    """‖g‖ before clipping against the training step, one line per run (log scale).
+    """‖g‖ before clipping against the training step, one line per run (log scale); chapter 8.
 
-    histories: {label: History}; tau: a norm-clipping threshold τ to draw as a dashed line, or None.
-    Returns the Axes.
+    Parameters
+    ----------
+    histories : dict
+        {label: bptt.train.History}.
+    tau : float, optional
+        A norm-clipping threshold τ, drawn as a dashed line.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     if not histories:
         raise ValueError("histories must be a non-empty dict {label: History}")

@@ -3,8 +3,8 @@
 Nothing is shown or saved here: a chapter's cell ends with ``plt.show()``.
 """
 
-FONT = 10        # axis labels and titles
-SMALL = 9        # legends, annotations, tick labels
+FONT = 10  # axis labels and titles
+SMALL = 9  # legends, annotations, tick labels
 
 
 def plt():
