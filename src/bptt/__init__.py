@@ -6,12 +6,13 @@ The public contract (shared by the chapters, the assignments and the tests)::
     loss, grads = bptt.many_to_one(params, X, y, loss="mse" | "nll", h0=None)
     loss, grads = bptt.many_to_many(params, X, Y, loss="mse" | "nll", h0=None, truncate=None)
 
-Everything else sits in one module each: ``bptt.dense``, ``bptt.activations``,
-``bptt.losses``, ``bptt.rnn``, ``bptt.gradcheck``, and the modules the later chapters add
-(loaded on first use, so ``bptt.dynamics`` works without importing it first).
+Everything else sits in one module each (``bptt.rnn`` the BPTT the chapters read, ``bptt.fast``
+its fast twin, ``bptt.figures.chNN`` the figures, ...; the README lists them), loaded on first
+use, so ``bptt.dynamics`` works without importing it first.
 """
 
 import importlib
+import importlib.util
 
 from .gradcheck import numerical_gradient, rel_error
 from .params import Params, init_params
@@ -26,31 +27,9 @@ __all__ = [
     "rel_error",
 ]
 
-_SUBMODULES = {
-    "activations",
-    "dense",
-    "losses",
-    "rnn",
-    "gradcheck",
-    "params",
-    "jacobian",
-    "dynamics",
-    "data",
-    "train",
-    "checks",
-    "graph",
-    "variants",
-    "errata",
-    "examples",
-    "figures",
-    "fast",
-    "memory",
-    "switches",
-    "scalar_rnn",
-}
-
 
 def __getattr__(name):
-    if name in _SUBMODULES:
+    """``bptt.<module>`` without importing it first: every submodule loads on first use."""
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'bptt' has no attribute {name!r}")
