@@ -1,7 +1,9 @@
 # Two commands set everything up on a fresh machine (Python 3.10+ with venv and pip):
 #   make book   build the site into _build/html (creates .venv and installs on first use)
-#   make test   every check: both editions built with -W, package tests, nbval strict over every
-#               notebook, assignments released and graded, every page in headless Chromium
+#   make test   every check: ruff (lint and format) over the code, both editions built with -W,
+#               package tests, nbval strict over every notebook, assignments released and graded,
+#               every page in headless Chromium
+#   make format ruff's fixes and formatting applied to the code (src, tests, tools, benchmarks)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
@@ -11,8 +13,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := --all -W -n --keep-going
 PYTEST_NB := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+CODE := src tests tools benchmarks
 
-.PHONY: book test lab notebooks clean
+.PHONY: book test lab notebooks clean format lint
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +28,15 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS) || { echo "build failed: see _build/html/reports/*.err.log"; exit 1; }; \
 	echo "Built in $$(( $$(date +%s) - start )) s. Open: file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(CODE)
+	$(BIN)/ruff format $(CODE)
+
+test: $(STAMP) lint
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . $(JB_FLAGS) || { cat _build/html/reports/*.err.log 2>/dev/null; exit 1; }; \
 	echo "Book built with -W in $$(( $$(date +%s) - start )) s"

@@ -1,5 +1,6 @@
 """The dense tanh layer of chapter 1: every gradient against central differences, the
 batch-first code against the column math, and every bad input named in its error."""
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -30,7 +31,7 @@ def test_gradients_match_central_differences(N, D, H, seed):
     dX, dW, db = dense_backward(R, cache)
     assert dX.shape == (N, D) and dW.shape == (H, D) and db.shape == (H,)
 
-    def loss():                                   # L = Σ R ⊙ Z, so dL/dZ = R
+    def loss():  # L = Σ R ⊙ Z, so dL/dZ = R
         return np.sum(R * dense_forward(X, W, b)[0])
 
     for name, analytic, param in (("dX", dX, X), ("dW", dW, W), ("db", db, b)):
@@ -43,17 +44,17 @@ def test_gradients_match_central_differences(N, D, H, seed):
 @settings(max_examples=30, deadline=None)
 @given(N=sizes, D=sizes, H=sizes, seed=seeds)
 def test_code_rows_are_the_transpose_of_the_column_math(N, D, H, seed):
-    """Z_code = (tanh(W X + b 1ᵀ))ᵀ, and the gradients are the column formulas (transposed for X)."""
+    """Z_code = (tanh(W X + b 1ᵀ))ᵀ; the gradients are the column formulas (transposed for X)."""
     X, W, b, R = make(N, D, H, seed)
-    Xc, dZc = X.T, R.T                                    # math: one example per column
+    Xc, dZc = X.T, R.T  # math: one example per column
     Zc = np.tanh(W @ Xc + np.outer(b, np.ones(N)))
     dYc = (1 - Zc**2) * dZc
     Z, cache = dense_forward(X, W, b)
     dX, dW, db = dense_backward(R, cache)
     np.testing.assert_allclose(Z, Zc.T, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(dW, dYc @ Xc.T, rtol=1e-12, atol=1e-14)      # dL/dW = dL/dY Xᵀ
+    np.testing.assert_allclose(dW, dYc @ Xc.T, rtol=1e-12, atol=1e-14)  # dL/dW = dL/dY Xᵀ
     np.testing.assert_allclose(db, dYc @ np.ones(N), rtol=1e-12, atol=1e-14)  # row sums
-    np.testing.assert_allclose(dX, (W.T @ dYc).T, rtol=1e-12, atol=1e-14)   # dL/dX = Wᵀ dL/dY
+    np.testing.assert_allclose(dX, (W.T @ dYc).T, rtol=1e-12, atol=1e-14)  # dL/dX = Wᵀ dL/dY
 
 
 @settings(max_examples=30, deadline=None)
@@ -74,7 +75,7 @@ def test_diag_form_equals_elementwise_form(N, D, H, seed):
 def test_batch_gradient_is_the_sum_of_per_example_gradients(N, D, H, seed):
     X, W, b, R = make(N, D, H, seed)
     dX, dW, db = dense_backward(R, dense_forward(X, W, b)[1])
-    per = [dense_backward(R[n:n + 1], dense_forward(X[n:n + 1], W, b)[1]) for n in range(N)]
+    per = [dense_backward(R[n : n + 1], dense_forward(X[n : n + 1], W, b)[1]) for n in range(N)]
     np.testing.assert_allclose(dW, sum(p[1] for p in per), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(db, sum(p[2] for p in per), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(dX, np.vstack([p[0] for p in per]), rtol=1e-12, atol=1e-14)
@@ -100,7 +101,7 @@ def test_inputs_are_not_modified():
         np.testing.assert_array_equal(a, c)
 
 
-X0, W0, b0, R0 = make(3, 2, 4, seed=0)          # N = 3, D = 2, H = 4
+X0, W0, b0, R0 = make(3, 2, 4, seed=0)  # N = 3, D = 2, H = 4
 CACHE = dense_forward(X0, W0, b0)[1]
 NAN = X0.copy()
 NAN[1, 1] = np.nan
@@ -119,7 +120,11 @@ BAD = [
     (lambda: dense_backward(R0.T, CACHE), ValueError, ["dZ", "(N, H)"]),
     (lambda: dense_backward(R0 * np.inf, CACHE), ValueError, ["dZ", "finite"]),
     (lambda: dense_backward(R0, [X0, W0]), TypeError, ["cache", "dense_forward"]),
-    (lambda: dense_backward(R0, (W0, X0, CACHE[2])), TypeError, ["cache", "(X (N, D), W (H, D), Z (N, H))"]),
+    (
+        lambda: dense_backward(R0, (W0, X0, CACHE[2])),
+        TypeError,
+        ["cache", "(X (N, D), W (H, D), Z (N, H))"],
+    ),
 ]
 
 

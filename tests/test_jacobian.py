@@ -1,7 +1,4 @@
-"""Tests for bptt.jacobian: the formal (4-D Jacobian) and compact routes, and the scalar recurrence."""
-import matplotlib
-
-matplotlib.use("Agg")
+"""Tests for bptt.jacobian: the formal (4-D Jacobian) and compact routes."""
 
 import numpy as np
 import pytest
@@ -24,10 +21,13 @@ def problem(N, D, D1, C, seed=0):
 
 def fd_param(net, X, y, name):
     arr = getattr(net, name).copy()
-    return arr, bptt.numerical_gradient(lambda: jac.two_layer_loss(net._replace(**{name: arr}), X, y), arr)
+    return arr, bptt.numerical_gradient(
+        lambda: jac.two_layer_loss(net._replace(**{name: arr}), X, y), arr
+    )
 
 
-# ----------------------------------------------------------------------------- two-layer network
+# ------------------------------------------------------------------- two-layer network
+
 
 @settings(max_examples=25, deadline=None)
 @given(N=sizes, D=sizes, D1=sizes, C=st.integers(2, 5), seed=st.integers(0, 1000))
@@ -75,7 +75,7 @@ def test_each_jacobian_matches_probed_central_differences():
 @settings(max_examples=20, deadline=None)
 @given(N=sizes, D=sizes, D1=sizes, seed=st.integers(0, 1000))
 def test_each_slice_of_dZ1_dW1_has_N_nonzeros(N, D, D1, seed):
-    X = np.random.default_rng(seed).normal(size=(N, D))       # no exact zeros
+    X = np.random.default_rng(seed).normal(size=(N, D))  # no exact zeros
     J = jac.jacobian_Z1_W1(X, D1)
     for i in range(D1):
         for j in range(D):
@@ -122,14 +122,11 @@ def test_forward_and_loss_agree_with_nll_loss():
     assert net.sizes == (3, 4, 3)
 
 
-def test_measure_and_plot_route_costs():
+def test_measure_route_costs():
     c = jac.measure_route_costs([2, 3, 5], repeats=1)
     np.testing.assert_array_equal(c["formal_bytes"], [24 * n**4 for n in (2, 3, 5)])
     np.testing.assert_array_equal(c["compact_bytes"], [24 * n**2 for n in (2, 3, 5)])
     assert np.all(c["formal_seconds"] > 0) and np.all(c["compact_seconds"] > 0)
-    fig = jac.plot_route_costs([2, 3], repeats=1)
-    assert len(fig.axes) == 2
-    matplotlib.pyplot.close(fig)
 
 
 def test_format_bytes():
@@ -141,7 +138,8 @@ def test_format_bytes():
         jac.format_bytes(-1)
 
 
-# ----------------------------------------------------------------------------- bad input
+# ------------------------------------------------------------------- bad input
+
 
 def test_bad_input_names_the_argument():
     net, X, y = problem(4, 3, 2, 3)
@@ -156,7 +154,7 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="X"):
         jac.two_layer_forward(net, X[0])
     with pytest.raises(ValueError, match="y"):
-        jac.formal_backward(net, X, np.array([0, 1, 2, 3]))          # label 3 with C = 3
+        jac.formal_backward(net, X, np.array([0, 1, 2, 3]))  # label 3 with C = 3
     with pytest.raises(TypeError, match="y"):
         jac.two_layer_loss(net, X, y.astype(float))
     with pytest.raises(ValueError, match="y"):
@@ -179,70 +177,3 @@ def test_bad_input_names_the_argument():
         jac.init_two_layer(2, 2, 2, scale=0)
     with pytest.raises(ValueError, match="finite"):
         jac.compact_backward(net, np.full_like(X, np.nan), y)
-
-
-# ----------------------------------------------------------------------------- scalar recurrence
-
-@settings(max_examples=30, deadline=None)
-@given(T=st.integers(1, 6), seed=st.integers(0, 1000), last_only=st.booleans())
-def test_scalar_rnn_backward_matches_central_differences(T, seed, last_only):
-    rng = np.random.default_rng(seed)
-    w, u, h0 = rng.normal(), rng.normal(), rng.normal() * 0.5
-    x, y = rng.normal(size=T), rng.normal(size=T)
-    back = jac.scalar_rnn_backward(w, u, x, y, h0, last_only=last_only)
-    assert abs(back.loss - jac.scalar_rnn_loss(w, u, x, y, h0, last_only=last_only)) < 1e-14
-    ww, uu, hh = np.array([w]), np.array([u]), np.array([h0])
-    fw = bptt.numerical_gradient(lambda: jac.scalar_rnn_loss(ww[0], u, x, y, h0, last_only), ww)[0]
-    fu = bptt.numerical_gradient(lambda: jac.scalar_rnn_loss(w, uu[0], x, y, h0, last_only), uu)[0]
-    fh = bptt.numerical_gradient(lambda: jac.scalar_rnn_loss(w, u, x, y, hh[0], last_only), hh)[0]
-    scale = max(1.0, abs(fw), abs(fu), abs(fh))
-    assert abs(back.dw - fw) < 1e-8 * scale
-    assert abs(back.du - fu) < 1e-8 * scale
-    assert abs(back.dh0 - fh) < 1e-8 * scale
-    # the shared weight's gradient is the sum over its copies, each a partial derivative
-    copies = np.full(T, w)
-    fd_copies = bptt.numerical_gradient(lambda: jac.scalar_rnn_loss(copies, u, x, y, h0, last_only), copies)
-    np.testing.assert_allclose(back.dw_copies, fd_copies, rtol=0, atol=1e-8 * scale)
-    assert abs(back.dw - back.dw_copies.sum()) < 1e-14 * scale
-
-
-def test_scalar_rnn_g_is_the_total_derivative():
-    w, u, h0 = 0.8, 0.5, 0.0
-    x, y = np.array([1.0, -0.5]), np.array([0.3, -0.5])
-    back = jac.scalar_rnn_backward(w, u, x, y, h0)
-    h1, h2 = back.h[1], back.h[2]
-    assert abs(back.g[0] - ((h1 - y[0]) + (h2 - y[1]) * (1 - h2**2) * w)) < 1e-15
-    assert abs(back.g[1] - (h2 - y[1])) < 1e-15
-    np.testing.assert_allclose(back.delta, (1 - back.h[1:] ** 2) * back.g, rtol=0, atol=1e-15)
-    # many-to-one: no direct term before the last step
-    b1 = jac.scalar_rnn_backward(w, u, x, y, h0, last_only=True)
-    assert b1.direct[0] == 0.0 and b1.direct[1] == h2 - y[1]
-
-
-def test_scalar_rnn_copies_differ_from_shared_when_unequal():
-    x, y = np.array([1.0, -0.5, 0.3]), np.array([0.1, 0.2, 0.3])
-    shared = jac.scalar_rnn_loss(0.7, 0.4, x, y)
-    assert shared == jac.scalar_rnn_loss([0.7, 0.7, 0.7], 0.4, x, y)
-    assert shared != jac.scalar_rnn_loss([0.7, 0.7, 0.9], 0.4, x, y)
-
-
-def test_scalar_rnn_bad_input():
-    x, y = np.array([1.0, 2.0]), np.array([0.0, 1.0])
-    with pytest.raises(ValueError, match="w must be a number"):
-        jac.scalar_rnn_loss([0.5, 0.5, 0.5], 0.1, x, y)
-    with pytest.raises(ValueError, match="u must be a number"):
-        jac.scalar_rnn_backward(0.5, np.ones((2, 2)), x, y)
-    with pytest.raises(ValueError, match=r"x must have shape \(T,\)"):
-        jac.scalar_rnn_loss(0.5, 0.1, np.zeros(0), np.zeros(0))
-    with pytest.raises(ValueError, match="x"):
-        jac.scalar_rnn_loss(0.5, 0.1, np.zeros((2, 2)), y)
-    with pytest.raises(ValueError, match="y"):
-        jac.scalar_rnn_loss(0.5, 0.1, x, np.zeros(3))
-    with pytest.raises(ValueError, match="h0"):
-        jac.scalar_rnn_loss(0.5, 0.1, x, y, h0=np.zeros(2))
-    with pytest.raises(TypeError, match="last_only"):
-        jac.scalar_rnn_loss(0.5, 0.1, x, y, last_only="yes")
-    with pytest.raises(ValueError, match="finite"):
-        jac.scalar_rnn_backward(np.inf, 0.1, x, y)
-    assert jac.scalar_rnn_loss(0.5, 0.1, x, 0.3, last_only=True) == jac.scalar_rnn_loss(
-        0.5, 0.1, x, [9.0, 0.3], last_only=True)

@@ -10,10 +10,10 @@ screenshot of every page goes to `_build/screenshots/` for a person to look at.
 Without Chromium these tests skip with a printed reason, except in CI (CI=true), where a missing
 browser is a failure.
 """
+
 import functools
 import html.parser
 import http.server
-import json
 import os
 import pathlib
 import shutil
@@ -25,8 +25,19 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EDITIONS = {"full": ROOT / "_build" / "html", "student": ROOT / "_build" / "student" / "html"}
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                             shutil.which("chromium") or "") if p and pathlib.Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            os.environ.get("CHROMIUM"),
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            shutil.which("chromium") or "",
+        )
+        if p and pathlib.Path(p).exists()
+    ),
+    None,
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # Console messages a clean Jupyter Book 1 page logs in a fresh browser, each harmless:
@@ -37,14 +48,25 @@ ALLOWED_CONSOLE = {
     # pydata-sphinx-theme reads a theme mode from localStorage that a new profile does not have.
     "Got invalid theme mode": "no stored light/dark preference in a fresh browser profile",
 }
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pages(site):
     """Every HTML page of a site, as paths relative to its root (genindex and redirects kept)."""
-    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts and "reports" not in p.parts)
+    return sorted(
+        str(p.relative_to(site))
+        for p in site.rglob("*.html")
+        if "_static" not in p.parts and "_sources" not in p.parts and "reports" not in p.parts
+    )
 
 
 def built_editions():
@@ -57,11 +79,16 @@ def is_redirect(path):
 
 def page_params(browser_pages=False):
     """(edition, page) pairs; for the browser, redirect stubs (index.html) are left out."""
-    return [pytest.param(ed, page, id=f"{ed}:{page}") for ed in built_editions() for page in pages(EDITIONS[ed])
-            if not (browser_pages and is_redirect(EDITIONS[ed] / page))]
+    return [
+        pytest.param(ed, page, id=f"{ed}:{page}")
+        for ed in built_editions()
+        for page in pages(EDITIONS[ed])
+        if not (browser_pages and is_redirect(EDITIONS[ed] / page))
+    ]
 
 
-# ----------------------------------------------------------------------------- static checks (no browser)
+# ------------------------------------------------------------------- static checks (no browser)
+
 
 class _Links(html.parser.HTMLParser):
     def __init__(self):
@@ -94,7 +121,7 @@ def test_internal_links_and_anchors_resolve(edition, page):
     broken = []
     refs = parsed(here).hrefs + parsed(here).imgs
     if is_redirect(here):
-        refs.append(here.read_text().split('url=', 1)[1].split('"', 1)[0])
+        refs.append(here.read_text().split("url=", 1)[1].split('"', 1)[0])
     for href in refs:
         u = urllib.parse.urlsplit(href)
         if u.scheme or u.netloc or href.startswith(("mailto:", "javascript:")):
@@ -104,12 +131,17 @@ def test_internal_links_and_anchors_resolve(edition, page):
             target = target / "index.html"
         if not target.exists():
             broken.append(f"{href} (no file)")
-        elif u.fragment and target.suffix == ".html" and urllib.parse.unquote(u.fragment) not in parsed(target).ids:
+        elif (
+            u.fragment
+            and target.suffix == ".html"
+            and urllib.parse.unquote(u.fragment) not in parsed(target).ids
+        ):
             broken.append(f"{href} (no anchor)")
     assert not broken, f"{edition}:{page} has broken links: {broken}"
 
 
-# ----------------------------------------------------------------------------- the browser
+# ------------------------------------------------------------------- the browser
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -120,6 +152,7 @@ def browser():
         print(f"\nSKIPPING browser checks: {msg}")
         pytest.skip(msg)
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -160,12 +193,25 @@ def open_page(browser, base, page, width=1280, height=900):
             r.abort()
 
     p.route("**/*", route)
-    p.on("console", lambda m: errors.append(m.text) if m.type == "error" and
-         not any(a in m.text for a in ALLOWED_CONSOLE) else None)
-    p.on("pageerror", lambda e: errors.append(str(e)) if not any(a in str(e) for a in ALLOWED_CONSOLE) else None)
+    p.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not any(a in m.text for a in ALLOWED_CONSOLE)
+            else None
+        ),
+    )
+    p.on(
+        "pageerror",
+        lambda e: errors.append(str(e)) if not any(a in str(e) for a in ALLOWED_CONSOLE) else None,
+    )
     p.goto(base + page, wait_until="load")
-    p.wait_for_function("() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)")
-    p.evaluate("() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null")
+    p.wait_for_function(
+        "() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)"
+    )
+    p.evaluate(
+        "() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null"
+    )
     return ctx, p, offsite, errors
 
 
@@ -179,19 +225,29 @@ def test_page_in_browser(browser, servers, edition, page):
             merrors: document.querySelectorAll('mjx-merror, merror').length,
             raw: (document.querySelector('main') || document.body).innerText.match(/\\\\[\\(\\[]/g) })""")
         assert math["merrors"] == 0, f"{page}: {math['merrors']} MathJax error nodes"
-        assert not math["raw"], f"{page}: untypeset math left in the text ({len(math['raw'])} raw \\( or \\[)"
-        assert math["typeset"] >= math["spans"], f"{page}: {math['spans']} math elements, {math['typeset']} typeset"
-        bad_imgs = p.evaluate("() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
-                              ".map(i => i.getAttribute('src'))")
+        assert not math["raw"], (
+            f"{page}: untypeset math left in the text ({len(math['raw'])} raw \\( or \\[)"
+        )
+        assert math["typeset"] >= math["spans"], (
+            f"{page}: {math['spans']} math elements, {math['typeset']} typeset"
+        )
+        bad_imgs = p.evaluate(
+            "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+            ".map(i => i.getAttribute('src'))"
+        )
         assert not bad_imgs, f"{page}: images that did not load: {bad_imgs}"
         solutions = p.locator(".solution")
         if edition == "student":
-            assert solutions.count() == 0, f"{page}: the student edition shows {solutions.count()} solutions"
+            assert solutions.count() == 0, (
+                f"{page}: the student edition shows {solutions.count()} solutions"
+            )
         elif solutions.count():
             first = solutions.first
             body = first.locator(".solution-content, section").first
             assert not body.is_visible(), f"{page}: a solution is open before any click"
-            first.locator("button.toggle-button").first.click()   # the title's own link would navigate
+            first.locator(
+                "button.toggle-button"
+            ).first.click()  # the title's own link would navigate
             body.wait_for(state="visible", timeout=5000)
         SHOTS.mkdir(parents=True, exist_ok=True)
         p.screenshot(path=str(SHOTS / f"{edition}--{page.replace('/', '--')}.png"), full_page=True)
@@ -226,12 +282,15 @@ def test_phone_width_screenshots(browser, servers, page):
 
 def test_chapter_notebook_download_is_a_valid_notebook(servers):
     import nbformat
+
     site = EDITIONS["full"]
     chapters = sorted((site / "_sources" / "chapters").glob("*.ipynb")) if "full" in servers else []
     if not chapters:
         pytest.skip("the full edition is not built")
     page = (site / "chapters" / (chapters[0].stem + ".html")).read_text()
-    assert f"_sources/chapters/{chapters[0].name}" in page, "the chapter page has no notebook download link"
+    assert f"_sources/chapters/{chapters[0].name}" in page, (
+        "the chapter page has no notebook download link"
+    )
     for nb in chapters:
         nbformat.validate(nbformat.read(nb, as_version=4))
 
@@ -242,7 +301,9 @@ def test_offline_search_finds_the_softmax_chapter(browser, servers):
     ctx, p, offsite, errors = open_page(browser, servers["full"], "search.html?q=softmax")
     try:
         p.wait_for_selector("#search-results ul.search li", timeout=15000)
-        hits = p.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.getAttribute('href'))")
+        hits = p.eval_on_selector_all(
+            "#search-results ul.search li a", "els => els.map(e => e.getAttribute('href'))"
+        )
         assert any("05_softmax_nll" in h for h in hits), f"search for softmax lists {hits}"
         assert not offsite, offsite
     finally:

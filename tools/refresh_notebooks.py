@@ -6,6 +6,7 @@ Used by `make notebooks`. nbval then compares the stored outputs with a fresh ru
 timestamps that nbclient records in each cell's metadata would change on every run, so they
 are dropped. Prints each notebook's execution time.
 """
+
 import pathlib
 import sys
 import time
@@ -18,14 +19,20 @@ SKIP = {".ipynb_checkpoints", "release", "submitted", "autograded", "feedback"}
 
 
 def default_notebooks():
-    return sorted(p for folder in ("chapters", "exercises") for p in (ROOT / folder).rglob("*.ipynb")
-                  if not set(p.relative_to(ROOT).parts) & SKIP)
+    return sorted(
+        p
+        for folder in ("chapters", "exercises")
+        for p in (ROOT / folder).rglob("*.ipynb")
+        if not set(p.relative_to(ROOT).parts) & SKIP
+    )
 
 
 def refresh(path):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

@@ -10,17 +10,43 @@ Everything else sits in one module each: ``bptt.dense``, ``bptt.activations``,
 ``bptt.losses``, ``bptt.rnn``, ``bptt.gradcheck``, and the modules the later chapters add
 (loaded on first use, so ``bptt.dynamics`` works without importing it first).
 """
+
 import importlib
 
 from .gradcheck import numerical_gradient, rel_error
 from .params import Params, init_params
 from .rnn import many_to_many, many_to_one
 
-__all__ = ["Params", "init_params", "many_to_one", "many_to_many", "numerical_gradient", "rel_error"]
+__all__ = [
+    "Params",
+    "init_params",
+    "many_to_one",
+    "many_to_many",
+    "numerical_gradient",
+    "rel_error",
+]
 
 _SUBMODULES = {
-    "activations", "dense", "losses", "rnn", "gradcheck", "params",
-    "jacobian", "dynamics", "data", "train", "plots", "checks", "graph", "bench", "variants", "errata", "examples", "figures",
+    "activations",
+    "dense",
+    "losses",
+    "rnn",
+    "gradcheck",
+    "params",
+    "jacobian",
+    "dynamics",
+    "data",
+    "train",
+    "checks",
+    "graph",
+    "variants",
+    "errata",
+    "examples",
+    "figures",
+    "fast",
+    "memory",
+    "switches",
+    "scalar_rnn",
 }
 
 

@@ -847,7 +847,7 @@ def check_hidden_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=2):
     Hs = backward_details(params, X, y, loss="mse", last_only=True).Hs
     numeric = np.zeros_like(ref)
     for t in range(1, T + 1):
-        ht = Hs[:, t].copy()
+        ht = Hs[:, t - 1].copy()                     # Hs holds h_1..h_T
 
         def rest():
             h = ht

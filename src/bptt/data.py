@@ -12,20 +12,43 @@ of the package contract, ready for ``bptt.many_to_many`` or ``bptt.many_to_one``
 ``random_problem`` draws a random network and data with no task behind them, for checking
 gradients (tests, assignments' checks, the benchmark).
 """
+
 import numpy as np
 
 from ._validate import check_choice, check_int
 from .params import init_params
 
 
-def random_problem(N, T, D, H, C, seed=0, loss="nll", last_only=False, with_h0=True, scale=None,
-                   dtype=np.float64):
-    """Random (params, X (N, T, D), targets, h0 (N, H) or None) for gradient checks.
+def random_problem(
+    N, T, D, H, C, seed=0, loss="nll", last_only=False, with_h0=True, scale=None, dtype=np.float64
+):
+    """A random network and data with no task behind them, for gradient checks.
 
-    targets: loss="mse" normal floats (N, T, C), or (N, C) with last_only; loss="nll" integer labels
-    in [0, C) of shape (N, T), or (N,) with last_only. h0 ~ N(0, 0.5²). Weights by
-    ``init_params(D, H, C, seed=seed, scale=scale)``; X, targets and h0 from one generator seeded
-    with seed, drawn in that order. Floats are cast to dtype.
+    Weights by ``init_params(D, H, C, seed=seed, scale=scale)``; X, targets and h0 from one
+    generator seeded with ``seed``, drawn in that order; floats cast to ``dtype``.
+
+    Parameters
+    ----------
+    N, T, D, H, C : int
+        Batch, steps, input, hidden and output sizes.
+    seed : int, optional
+    loss : str, optional
+        "mse" (normal float targets) or "nll" (integer labels in [0, C)).
+    last_only : bool, optional
+        Many-to-one targets (one per sequence) instead of one per step.
+    with_h0 : bool, optional
+        Draw h0 ~ N(0, 0.5²), or return None.
+    scale : float, optional
+        Passed to ``init_params``.
+    dtype : float32 or float64, optional
+
+    Returns
+    -------
+    params : Params
+    X : ndarray, shape (N, T, D)
+    targets : ndarray
+        mse (N, T, C) or (N, C) with last_only; nll (N, T) or (N,) with last_only.
+    h0 : ndarray, shape (N, H), or None
     """
     for name, n in zip("NTDHC", (N, T, D, H, C)):
         check_int(n, name, minimum=1)
@@ -44,38 +67,62 @@ def random_problem(N, T, D, H, C, seed=0, loss="nll", last_only=False, with_h0=T
 def delayed_recall(n_sequences, n_steps, delay, n_symbols=4, seed=0):
     """Recall the symbol seen ``delay`` steps ago.
 
-    Each sequence holds ``n_steps`` symbols s_1..s_T drawn uniformly from {0, .., S-1}
-    (S = n_symbols), fed one-hot. The target at step t is s_{t-delay} for t > delay, and the
-    extra class S ("nothing to recall yet") for t <= delay.
+    Each sequence holds T symbols s_1..s_T drawn uniformly from {0, .., S-1}, fed one-hot. The
+    target at step t is s_{t-d} for t > d, and the extra class S ("nothing to recall yet") for
+    t <= d. Chance accuracy on the steps t > d is 1 / S; score with
+    ``bptt.train.accuracy(..., from_step=d)``.
 
-    n_sequences: N >= 1. n_steps: T >= 2. delay: d with 1 <= d < T. n_symbols: S >= 2.
-    Returns (X, Y): X (N, T, S) float64 one-hot inputs, Y (N, T) int labels in [0, S] (C = S + 1
-    classes), with Y[:, t] == X[:, t - d].argmax(-1) for 0-based t >= d and Y[:, :d] == S.
-    Chance accuracy on the steps t > d is 1 / S; score with ``bptt.train.accuracy(..., from_step=d)``.
+    Parameters
+    ----------
+    n_sequences : int
+        N >= 1.
+    n_steps : int
+        T >= 2.
+    delay : int
+        d, with 1 <= d < T.
+    n_symbols : int, optional
+        S >= 2.
+    seed : int, optional
+
+    Returns
+    -------
+    X : ndarray, shape (N, T, S)
+        One-hot inputs, float64.
+    Y : ndarray, shape (N, T)
+        Int labels in [0, S] (C = S + 1 classes): Y[:, t] == X[:, t - d].argmax(-1) for 0-based
+        t >= d and Y[:, :d] == S.
     """
     N = check_int(n_sequences, "n_sequences", minimum=1)
     T = check_int(n_steps, "n_steps", minimum=2)
     d = check_int(delay, "delay", minimum=1)
     S = check_int(n_symbols, "n_symbols", minimum=2)
     if d >= T:
-        raise ValueError(f"delay must be smaller than n_steps = {T} (a target needs a symbol d steps back), got {d}")
+        raise ValueError(
+            f"delay must be smaller than n_steps = {T} (a target needs a symbol d steps back), "
+            f"got {d}"
+        )
     rng = np.random.default_rng(seed)
     symbols = rng.integers(0, S, size=(N, T))
     X = np.zeros((N, T, S))
     X[np.arange(N)[:, None], np.arange(T)[None, :], symbols] = 1.0
     Y = np.full((N, T), S, dtype=np.intp)
-    Y[:, d:] = symbols[:, :T - d]
+    Y[:, d:] = symbols[:, : T - d]
     return X, Y
 
 
 def adding_problem(n_sequences, n_steps, seed=0):
-    """The adding problem: the sum of the two marked numbers, reported at the last step.
+    """The adding problem (Hochreiter and Schmidhuber 1997): the sum of the two marked numbers.
 
     Channel 0 of X holds numbers drawn uniformly from [0, 1); channel 1 marks exactly two steps
-    with 1.0, one in the first half of the sequence and one in the second half.
-    n_sequences: N >= 1. n_steps: T >= 2.
-    Returns (X, y): X (N, T, 2) float64, y (N, 1) float64, the sum of the two marked numbers.
-    Always answering the mean 1 gives the mse loss ½ E[(y - 1)²] = ½ · 1/6 = 1/12 ≈ 0.083.
+    with 1.0, one in the first half of the sequence and one in the second half. Always answering
+    the mean 1 gives the mse loss ½ E[(y − 1)²] = ½ · 1/6 = 1/12 ≈ 0.083. ``n_sequences`` (N >= 1),
+    ``n_steps`` (T >= 2) and ``seed`` as in ``delayed_recall``.
+
+    Returns
+    -------
+    X : ndarray, shape (N, T, 2)
+    y : ndarray, shape (N, 1)
+        The sum of the two marked numbers, reported at the last step.
     """
     N = check_int(n_sequences, "n_sequences", minimum=1)
     T = check_int(n_steps, "n_steps", minimum=2)

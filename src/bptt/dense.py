@@ -13,6 +13,7 @@ Code (batch first, as everywhere in the package): rows are examples, X of shape 
 
 (The two public functions keep their lines short: chapter 1 prints their source.)
 """
+
 import numpy as np
 
 from ._validate import as_float_array, check_shape
@@ -21,16 +22,26 @@ from ._validate import as_float_array, check_shape
 def dense_forward(X, W, b):
     """Forward pass of one dense tanh layer.
 
-    X: (N, D) inputs, one example per row; W: (H, D); b: (H,).
-    Returns Z (N, H) = tanh(X Wᵀ + b) and the cache (X, W, Z)
-    for dense_backward. Z has W's dtype (float32 stays float32).
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+        Inputs, one example per row.
+    W : array_like, shape (H, D)
+    b : array_like, shape (H,)
+
+    Returns
+    -------
+    Z : ndarray, shape (N, H)
+        tanh(X Wᵀ + b), in W's dtype.
+    cache : tuple
+        (X, W, Z), for dense_backward.
     """
     W = as_float_array(W, "W", 2, "(H, D)")
     H, D = W.shape
     X = as_float_array(X, "X", 2, "(N, D)", dtype=W.dtype)
     if X.shape[1] != D:
-        raise ValueError(f"X must have shape (N, D) with D = {D} "
-                         f"(from W), got {X.shape}")
+        wrong = f"with D = {D} (from W), got {X.shape}"
+        raise ValueError(f"X must have shape (N, D) {wrong}")
     b = as_float_array(b, "b", 1, "(H,)", dtype=W.dtype)
     check_shape(b, "b", (H,), "(H,)")
     Z = np.tanh(X @ W.T + b)
@@ -40,9 +51,19 @@ def dense_forward(X, W, b):
 def dense_backward(dZ, cache):
     """Backward pass of dense_forward.
 
-    dZ: (N, H) = dL/dZ; cache: what dense_forward returned.
-    Returns dX (N, D), dW (H, D), db (H,), from
-    dY = (1 - Z²) ⊙ dZ:  dW = dYᵀ X,  db = Σ_rows dY,  dX = dY W.
+    Parameters
+    ----------
+    dZ : array_like, shape (N, H)
+        dL/dZ.
+    cache : tuple
+        What dense_forward returned.
+
+    Returns
+    -------
+    dX : ndarray, shape (N, D)
+    dW : ndarray, shape (H, D)
+    db : ndarray, shape (H,)
+        From dY = (1 - Z²) ⊙ dZ: dX = dY W, dW = dYᵀ X, db = Σ_rows dY.
     """
     X, W, Z = _check_cache(cache)
     dZ = as_float_array(dZ, "dZ", 2, "(N, H)", dtype=W.dtype)
@@ -54,10 +75,17 @@ def dense_backward(dZ, cache):
 def _check_cache(cache):
     """Return (X, W, Z) from a cache made by dense_forward, or raise TypeError naming ``cache``."""
     if not isinstance(cache, tuple) or len(cache) != 3:
-        raise TypeError("cache must be the (X, W, Z) tuple that dense_forward returned, "
-                        f"got {type(cache).__name__}")
+        raise TypeError(
+            "cache must be the (X, W, Z) tuple that dense_forward returned, "
+            f"got {type(cache).__name__}"
+        )
     X, W, Z = cache
-    if not all(isinstance(a, np.ndarray) and a.ndim == 2 for a in cache) \
-            or Z.shape != (X.shape[0], W.shape[0]) or X.shape[1] != W.shape[1]:
-        raise TypeError("cache must be the (X (N, D), W (H, D), Z (N, H)) tuple that dense_forward returned")
+    if (
+        not all(isinstance(a, np.ndarray) and a.ndim == 2 for a in cache)
+        or Z.shape != (X.shape[0], W.shape[0])
+        or X.shape[1] != W.shape[1]
+    ):
+        raise TypeError(
+            "cache must be the (X (N, D), W (H, D), Z (N, H)) tuple that dense_forward returned"
+        )
     return X, W, Z

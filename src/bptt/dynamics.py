@@ -1,59 +1,59 @@
 """How a gradient travels back through time: vanishing and exploding gradients (chapter 7).
 
-Math (column vectors, t = 1..T, h_0 given, f the activation):
+Math (column vectors, t = 1..T, h_0 given, f the activation)::
 
     a_t = W h_{t-1} + U x_t + b,   h_t = f(a_t)
-    ∂h_t/∂h_{t-1} = diag(f'(a_t)) W                         (H, H), the forward Jacobian of one step
-    g_{t-1} = Wᵀ diag(f'(a_t)) g_t                           (no loss at t-1: many-to-one)
-    g_{T-k} = J_kᵀ g_T,   J_k = ∂h_T/∂h_{T-k} = diag(f'_T) W ··· diag(f'_{T-k+1}) W
+    J_t = ∂h_t/∂h_{t-1} = diag(f'(a_t)) W            (H, H), the one-step forward Jacobian
+    g_{t-1} = J_tᵀ g_t = Wᵀ diag(f'(a_t)) g_t        (no loss at t-1: many-to-one)
+    ∂h_T/∂h_{T-k} = J_T J_{T-1} ⋯ J_{T-k+1},   g_{T-k} = (J_T ⋯ J_{T-k+1})ᵀ g_T
     ‖g_{T-k}‖ ≤ (γ ‖W‖₂)ᵏ ‖g_T‖,   γ = sup |f'| (1 for tanh, 1/4 for sigmoid)
 
-Code puts the batch first like the rest of the package: states ``Hs`` (N, T+1, H) hold h_0..h_T,
-derivatives ``Fp`` (N, T, H) hold f'(a_1)..f'(a_T), and a gradient indexed by *lag* holds
-g_{T-k} at position k. The scalar infinite impulse response (IIR) filter of source 004 lives here
-too, and the figures of chapter 7.
+Code puts the batch first like the rest of the package: states ``Hs`` (N, T, H) hold h_1..h_T
+(h_0 is ``h0``), derivatives ``Fp`` (N, T, H) hold f'(a_1)..f'(a_T), and an array indexed by
+*lag* holds g_{T-k} at position k. The scalar infinite impulse response (IIR) filter
+h_t = w h_{t-1} + x_t of *Simple RNNs* lives here too; the figures are in bptt.figures.ch07.
 """
-import numbers
+
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_labels, check_choice, check_int, check_shape
+from ._validate import (
+    as_float_array,
+    as_labels,
+    check_choice,
+    check_int,
+    check_scalar,
+    check_shape,
+    check_square,
+)
 from .params import Params
 
 ACTIVATIONS = ("tanh", "sigmoid", "linear")
-GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "linear": 1.0}   # sup |f'|, the γ of Pascanu et al. (2013)
+GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "linear": 1.0}  # sup |f'|, the γ of Pascanu et al. (2013)
 
 
-def _check_scalar(x, name, positive=False):
-    """A finite real number as a float, or TypeError/ValueError naming ``name``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number (a scalar), got {type(x).__name__}")
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    if positive and x <= 0:
-        raise ValueError(f"{name} must be positive, got {x}")
-    return x
+# ------------------------------------------------------------------- the scalar IIR filter
 
-
-def _check_square(W, name="W"):
-    W = as_float_array(W, name, 2, "(H, H)")
-    check_shape(W, name, (W.shape[0], W.shape[0]), "(H, H)")
-    if W.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (H, H) with H >= 1, got {W.shape}")
-    return W
-
-
-# ----------------------------------------------------------------------------- the scalar IIR filter
 
 def iir_filter(w, x, h_init=0.0):
-    """Run h_t = w h_{t-1} + x_t for t = 0..len(x)-1, starting from h_{-1} = h_init.
+    """Run h_t = w h_{t-1} + x_t for t = 1..T from h_0 = h_init (the scalar IIR filter).
 
-    w: a real scalar. x: (T,) inputs. Returns h (T,) with h[t] = h_t.
+    Parameters
+    ----------
+    w : float
+    x : array_like, shape (T,)
+        x[t-1] is x_t.
+    h_init : float, optional
+        h_0.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+        h[t-1] is h_t.
     """
-    w = _check_scalar(w, "w")
-    h_prev = _check_scalar(h_init, "h_init")
+    w = check_scalar(w, "w")
+    h_prev = check_scalar(h_init, "h_init")
     x = as_float_array(x, "x", 1, "(T,)")
     h = np.empty_like(x, dtype=np.float64)
     for t in range(x.shape[0]):
@@ -63,9 +63,18 @@ def iir_filter(w, x, h_init=0.0):
 
 
 def impulse_response(w, n_steps):
-    """h_0..h_{n_steps-1} of h_t = w h_{t-1} + δ_t with h_{-1} = 0: equals wᵗ.
+    """h_1..h_n of h_t = w h_{t-1} + x_t with h_0 = 0 and the impulse x_t = [t = 1]: h_t = w^{t−1}.
 
-    δ_t is the unit impulse (1 at t = 0, 0 otherwise). Returns an array of shape (n_steps,).
+    Parameters
+    ----------
+    w : float
+    n_steps : int
+        n >= 1.
+
+    Returns
+    -------
+    ndarray, shape (n_steps,)
+        1, w, w², ...: for w = −0.9, 1, −0.9, 0.81, −0.729.
     """
     n = check_int(n_steps, "n_steps", minimum=1)
     x = np.zeros(n)
@@ -73,22 +82,23 @@ def impulse_response(w, n_steps):
     return iir_filter(w, x, h_init=0.0)
 
 
-# ----------------------------------------------------------------------------- matrices
+# ------------------------------------------------------------------- matrices
+
 
 def spectral_norm(W):
     """‖W‖₂, the largest singular value of W (H, H): the most any vector can be stretched."""
-    return float(np.linalg.norm(_check_square(W), 2))
+    return float(np.linalg.norm(check_square(W), 2))
 
 
 def spectral_radius(W):
     """ρ(W) = max |λ| over the eigenvalues λ of W (H, H). Always ρ(W) ≤ ‖W‖₂."""
-    return float(np.max(np.abs(np.linalg.eigvals(_check_square(W)))))
+    return float(np.max(np.abs(np.linalg.eigvals(check_square(W)))))
 
 
 def rescale_to_spectral_radius(W, rho):
     """W (H, H) multiplied by a positive number so that its spectral radius is ``rho`` (> 0)."""
-    W = _check_square(W)
-    rho = _check_scalar(rho, "rho", positive=True)
+    W = check_square(W)
+    rho = check_scalar(rho, "rho", positive=True)
     r = spectral_radius(W)
     if r == 0:
         raise ValueError("W has spectral radius 0 (it is nilpotent): no rescaling reaches rho")
@@ -96,33 +106,49 @@ def rescale_to_spectral_radius(W, rho):
 
 
 def random_recurrent(n_hidden, rho, seed=0):
-    """A Gaussian H x H matrix (entries N(0, 1/H)) rescaled to spectral radius ``rho``. Returns (H, H)."""
+    """A Gaussian H x H matrix (entries N(0, 1/H)) rescaled to spectral radius ``rho``: (H, H)."""
     H = check_int(n_hidden, "n_hidden", minimum=1)
     rng = np.random.default_rng(seed)
     return rescale_to_spectral_radius(rng.normal(0.0, 1.0 / np.sqrt(H), (H, H)), rho)
 
 
 def nonnormal_example(eigenvalue=0.9, coupling=1.0):
-    """The 2 x 2 upper-triangular W = [[λ, a], [0, λ]]: both eigenvalues λ, but ‖W‖₂ > |λ| when a ≠ 0.
+    """The 2 x 2 W = [[λ, a], [0, λ]]: both eigenvalues λ, yet ‖W‖₂ > |λ| when a ≠ 0; (2, 2).
 
     Its powers are W^k = [[λᵏ, k a λ^(k-1)], [0, λᵏ]], so ‖W^k‖₂ grows with k before λᵏ wins.
-    Returns (2, 2).
+    ``eigenvalue`` is λ, ``coupling`` is a.
     """
-    lam = _check_scalar(eigenvalue, "eigenvalue")
-    a = _check_scalar(coupling, "coupling")
+    lam = check_scalar(eigenvalue, "eigenvalue")
+    a = check_scalar(coupling, "coupling")
     return np.array([[lam, a], [0.0, lam]])
 
 
-# ----------------------------------------------------------------------------- states and Jacobians
+# ------------------------------------------------------------------- states and Jacobians
+
 
 def run_states(W, U, X, b=None, h0=None, activation="tanh"):
     """Forward pass h_t = f(W h_{t-1} + U x_t + b), batch first, for f in tanh / sigmoid / linear.
 
-    W (H, H), U (H, D), X (N, T, D), b (H,) or None (zeros), h0 (N, H) or None (zeros).
-    Returns Hs (N, T+1, H) with Hs[:, t] = h_t (Hs[:, 0] = h_0) and Fp (N, T, H) with
-    Fp[:, t-1] = f'(a_t): 1 - h_t² for tanh, h_t (1 - h_t) for sigmoid, 1 for linear.
+    Parameters
+    ----------
+    W : array_like, shape (H, H)
+    U : array_like, shape (H, D)
+    X : array_like, shape (N, T, D)
+    b : array_like, shape (H,), optional
+        Zeros when None.
+    h0 : array_like, shape (N, H), optional
+        Zeros when None.
+    activation : str, optional
+        "tanh", "sigmoid" or "linear".
+
+    Returns
+    -------
+    Hs : ndarray, shape (N, T, H)
+        h_1..h_T (Hs[:, t-1] is h_t).
+    Fp : ndarray, shape (N, T, H)
+        f'(a_t): 1 − h_t² for tanh, h_t (1 − h_t) for sigmoid, 1 for linear.
     """
-    W = _check_square(W)
+    W = check_square(W)
     H = W.shape[0]
     U = as_float_array(U, "U", 2, "(H, D)", dtype=W.dtype)
     if U.shape[0] != H:
@@ -130,17 +156,20 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
     X = as_float_array(X, "X", 3, "(N, T, D)", dtype=W.dtype)
     N, T, D = X.shape
     if N == 0 or T == 0 or D != U.shape[1]:
-        raise ValueError(f"X must have shape (N, T, D) with N, T >= 1 and D = {U.shape[1]} (from U), got {X.shape}")
+        raise ValueError(
+            f"X must have shape (N, T, D) with N, T >= 1 and D = {U.shape[1]} (from U), "
+            f"got {X.shape}"
+        )
     b = np.zeros(H) if b is None else as_float_array(b, "b", 1, "(H,)", dtype=W.dtype)
     check_shape(b, "b", (H,), "(H,)")
     h0 = np.zeros((N, H)) if h0 is None else as_float_array(h0, "h0", 2, "(N, H)", dtype=W.dtype)
     check_shape(h0, "h0", (N, H), "(N, H)")
     check_choice(activation, "activation", ACTIVATIONS)
-    Hs = np.empty((N, T + 1, H))
+    Hs = np.empty((N, T, H))
     Fp = np.empty((N, T, H))
-    Hs[:, 0] = h0
+    h = h0
     for t in range(T):
-        A = Hs[:, t] @ W.T + X[:, t] @ U.T + b
+        A = h @ W.T + X[:, t] @ U.T + b
         if activation == "tanh":
             h = np.tanh(A)
             Fp[:, t] = 1.0 - h * h
@@ -150,24 +179,35 @@ def run_states(W, U, X, b=None, h0=None, activation="tanh"):
         else:
             h = A
             Fp[:, t] = 1.0
-        Hs[:, t + 1] = h
+        Hs[:, t] = h
     return Hs, Fp
 
 
 def _check_fprime(W, Fp):
-    W = _check_square(W)
+    W = check_square(W)
     H = W.shape[0]
     Fp = as_float_array(Fp, "Fp", 3, "(N, T, H)")
     if Fp.shape[2] != H or Fp.shape[0] == 0:
-        raise ValueError(f"Fp must have shape (N, T, H) with N >= 1 and H = {H} (from W), got {Fp.shape}")
+        raise ValueError(
+            f"Fp must have shape (N, T, H) with N >= 1 and H = {H} (from W), got {Fp.shape}"
+        )
     return W, Fp
 
 
 def jacobian_product(W, Fp, k):
-    """J_k = ∂h_T/∂h_{T-k} = diag(f'_T) W diag(f'_{T-1}) W ··· diag(f'_{T-k+1}) W for each example.
+    """∂h_T/∂h_{T-k} = J_T J_{T-1} ⋯ J_{T-k+1}, with J_t = diag(f'(a_t)) W, for each example.
 
-    W (H, H); Fp (N, T, H) with Fp[:, t-1] = f'(a_t); k an integer in 0..T (J_0 = I).
-    Returns (N, H, H).
+    Parameters
+    ----------
+    W : array_like, shape (H, H)
+    Fp : array_like, shape (N, T, H)
+        Fp[:, t-1] is f'(a_t).
+    k : int
+        The lag, 0..T (k = 0 gives the identity).
+
+    Returns
+    -------
+    ndarray, shape (N, H, H)
     """
     W, Fp = _check_fprime(W, Fp)
     N, T, H = Fp.shape
@@ -175,16 +215,16 @@ def jacobian_product(W, Fp, k):
     if k > T:
         raise ValueError(f"k must be at most T = {T} (the number of steps in Fp), got {k}")
     J = np.broadcast_to(np.eye(H), (N, H, H)).copy()
-    for j in range(k):                       # append one factor diag(f'_t) W on the right, t = T-j
+    for j in range(k):  # append one factor diag(f'_t) W on the right, t = T-j
         J = J @ (Fp[:, T - 1 - j, :, None] * W)
     return J
 
 
 def backprop_by_lag(W, Fp, g_last):
-    """g_{T-k} for k = 0..T through the recursion g_{t-1} = Wᵀ (f'(a_t) ⊙ g_t), no direct terms.
+    """g_{T-k} for k = 0..T through g_{t-1} = Wᵀ (f'(a_t) ⊙ g_t), with no direct terms.
 
-    W (H, H); Fp (N, T, H) with Fp[:, t-1] = f'(a_t); g_last (N, H) = g_T = dL/dh_T.
-    Returns G (N, T+1, H) with G[:, k] = g_{T-k} (G[:, 0] = g_T, G[:, T] = g_0 = dL/dh_0).
+    W and Fp as in ``jacobian_product``; g_last (N, H) is g_T = dL/dh_T. Returns (N, T+1, H)
+    indexed by lag: entry [:, k] is g_{T-k} ([:, 0] is g_T, [:, T] is g_0 = dL/dh_0).
     """
     W, Fp = _check_fprime(W, Fp)
     N, T, H = Fp.shape
@@ -193,7 +233,7 @@ def backprop_by_lag(W, Fp, g_last):
     G = np.empty((N, T + 1, H))
     G[:, 0] = g
     for k in range(1, T + 1):
-        G[:, k] = (Fp[:, T - k] * G[:, k - 1]) @ W   # batch first: row-vector form of Wᵀ diag(f') g
+        G[:, k] = (Fp[:, T - k] * G[:, k - 1]) @ W  # batch first: row-vector form of Wᵀ diag(f') g
     return G
 
 
@@ -205,18 +245,29 @@ def norms_by_lag(W, Fp, g_last):
 def lag_bound(W, n_lags, gamma=1.0):
     """(γ ‖W‖₂)ᵏ for k = 0..n_lags, shape (n_lags+1,): the bound on ‖g_{T-k}‖ / ‖g_T‖."""
     n = check_int(n_lags, "n_lags", minimum=0)
-    gamma = _check_scalar(gamma, "gamma", positive=True)
+    gamma = check_scalar(gamma, "gamma", positive=True)
     return (gamma * spectral_norm(W)) ** np.arange(n + 1)
 
 
-# ----------------------------------------------------------------------------- the lag experiment
+# ------------------------------------------------------------------- the lag experiment
+
 
 class LagRun(NamedTuple):
     """One run of ``lag_experiment``.
 
-    norms (T+1,): ‖g_{T-k}‖ for k = 0..T with ‖g_T‖ = 1.  spectral_norm, spectral_radius of W.
-    mean_fprime: the average f'(a_t) over all units and steps.  W (H, H), Fp (1, T, H), g_last (1, H).
+    Attributes
+    ----------
+    norms : ndarray, shape (T+1,)
+        ‖g_{T-k}‖ for k = 0..T, with ‖g_T‖ = 1.
+    spectral_norm, spectral_radius : float
+        Of W.
+    mean_fprime : float
+        The average f'(a_t) over all units and steps.
+    W : ndarray, shape (H, H)
+    Fp : ndarray, shape (1, T, H)
+    g_last : ndarray, shape (1, H)
     """
+
     norms: np.ndarray
     spectral_norm: float
     spectral_radius: float
@@ -226,16 +277,27 @@ class LagRun(NamedTuple):
     g_last: np.ndarray
 
 
-def lag_experiment(rho, input_scale=1.0, n_hidden=64, n_steps=60, n_input=8, activation="tanh", seed=0):
-    """‖dL/dh_{T-k}‖ against the lag k for L = uᵀh_T with a random unit vector u.
+def lag_experiment(
+    rho, input_scale=1.0, n_hidden=64, n_steps=60, n_input=8, activation="tanh", seed=0
+):
+    """‖dL/dh_{T-k}‖ against the lag k for L = uᵀh_T with a random unit vector u: a LagRun.
 
-    W: ``random_recurrent(n_hidden, rho, seed)``; U (H, D) with entries N(0, 1/D); one input
-    sequence X (1, T, D) with entries N(0, input_scale²); b = 0, h_0 = 0. The same seed gives the
+    W is ``random_recurrent(n_hidden, rho, seed)``; U (H, D) has entries N(0, 1/D); one input
+    sequence X (1, T, D) has entries N(0, input_scale²); b = 0, h_0 = 0. The same seed gives the
     same U, X and u for every rho, so runs differ only in the scale of W.
-    Returns a LagRun whose ``norms`` has shape (T+1,).
+
+    Parameters
+    ----------
+    rho : float
+        The spectral radius of W.
+    input_scale : float, optional
+    n_hidden, n_steps, n_input : int, optional
+        H, T and D.
+    activation : str, optional
+    seed : int, optional
     """
-    rho = _check_scalar(rho, "rho", positive=True)
-    scale = _check_scalar(input_scale, "input_scale")
+    rho = check_scalar(rho, "rho", positive=True)
+    scale = check_scalar(input_scale, "input_scale")
     if scale < 0:
         raise ValueError(f"input_scale must be >= 0, got {scale}")
     H = check_int(n_hidden, "n_hidden", minimum=1)
@@ -253,17 +315,31 @@ def lag_experiment(rho, input_scale=1.0, n_hidden=64, n_steps=60, n_input=8, act
     return LagRun(norms, spectral_norm(W), spectral_radius(W), float(Fp.mean()), W, Fp, u)
 
 
-# ----------------------------------------------------------------------------- per-step contributions
+# ------------------------------------------------------------------- per-step contributions
+
 
 def dW_by_loss_and_step(params, X, Y, loss="mse", h0=None):
     """The part of dL/dW that each loss L_s sends through each step's copy of W.
 
-    params: Params; X (N, T, D); Y (N, T, C) floats for mse, (N, T) int labels for nll.
-    Returns P (T, T, H, H) with P[s-1, t-1] = ∂L_s/∂W through the copy used at step t
-    (zero for t > s). Summed over s it is ``bptt.rnn.backward_details(...).dW_steps``; summed over
-    both it is dL/dW. Built from one many-to-one ``backward_details`` run per loss step s on X[:, :s].
+    Built from one many-to-one ``backward_details`` run per loss step s on X[:, :s]. Summed over
+    s it is ``bptt.rnn.backward_details(...).dW_steps``; summed over both, dL/dW.
+
+    Parameters
+    ----------
+    params : Params
+    X : array_like, shape (N, T, D)
+    Y : array_like, shape (N, T, C) or (N, T)
+        mse floats or nll int labels.
+    loss : str, optional
+    h0 : array_like, shape (N, H), optional
+
+    Returns
+    -------
+    ndarray, shape (T, T, H, H)
+        P[s-1, t-1] = ∂L_s/∂W through the copy used at step t (zero for t > s).
     """
-    from .rnn import backward_details            # local import: rnn does not depend on this module
+    from .rnn import backward_details  # local import: rnn does not depend on this module
+
     if not isinstance(params, tuple) or len(params) != 5:
         raise TypeError(f"params must be a bptt.Params(W, U, V, b, c), got {type(params).__name__}")
     X = as_float_array(X, "X", 3, "(N, T, D)")
@@ -277,145 +353,15 @@ def dW_by_loss_and_step(params, X, Y, loss="mse", h0=None):
         Y = as_labels(Y, "Y", (N, T), "(N, T)", C)
     P = np.zeros((T, T, H, H))
     for s in range(1, T + 1):
-        det = backward_details(Params(*params), X[:, :s], Y[:, s - 1], loss=loss, h0=h0, last_only=True)
+        det = backward_details(
+            Params(*params), X[:, :s], Y[:, s - 1], loss=loss, h0=h0, last_only=True
+        )
         P[s - 1, :s] = det.dW_steps
     return P
 
 
 def mean_by_lag(M):
-    """Average of a (T, T) array M[s-1, t-1] over the pairs with the same lag s - t >= 0.
-
-    Returns (T,) with entry k the mean of the diagonal M[s-1, s-1-k].
-    """
+    """The mean of M[s-1, t-1] (M of shape (T, T)) over the pairs with lag s − t = k, k = 0..T−1."""
     M = as_float_array(M, "M", 2, "(T, T)")
     check_shape(M, "M", (M.shape[0], M.shape[0]), "(T, T)")
     return np.array([np.mean(np.diagonal(M, offset=-k)) for k in range(M.shape[0])])
-
-
-# ----------------------------------------------------------------------------- figures of chapter 7
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def plot_impulse_responses(ws=(-0.9, -1.1), n_steps=25):
-    """One panel per w: the impulse response h_t = wᵗ (stems) and its envelope ±|w|ᵗ (dashed)."""
-    plt = _plt()
-    ws = [_check_scalar(w, "ws[i]") for w in ws]
-    n = check_int(n_steps, "n_steps", minimum=2)
-    t = np.arange(n)
-    fig, axes = plt.subplots(1, len(ws), figsize=(7, 3.5), squeeze=False)
-    for ax, w in zip(axes[0], ws):
-        h = impulse_response(w, n)
-        ax.stem(t, h, basefmt=" ")
-        env = np.abs(w) ** t
-        ax.plot(t, env, "k--", lw=1, label=r"envelope $\pm|w|^t$")
-        ax.plot(t, -env, "k--", lw=1)
-        kind = "decays" if abs(w) < 1 else ("grows" if abs(w) > 1 else "stays")
-        ax.set_title(f"w = {w:g}: |w| {'<' if abs(w) < 1 else '>' if abs(w) > 1 else '='} 1, {kind}", fontsize=10)
-        ax.set_xlabel("t (impulse at t = 0)")
-        ax.set_ylabel(r"$h_t$")
-        ax.legend(fontsize=9, loc="upper right")
-    fig.tight_layout()
-    return fig
-
-
-def plot_activation_derivatives(a_max=5.0):
-    """tanh'(a) = 1 - tanh²(a) and sigmoid'(a) on [-a_max, a_max], with their maxima γ = 1 and 1/4."""
-    from .activations import sigmoid, sigmoid_grad_from_output, tanh, tanh_grad_from_output
-    plt = _plt()
-    a = np.linspace(-_check_scalar(a_max, "a_max", positive=True), a_max, 401)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.plot(a, tanh_grad_from_output(tanh(a)), label=r"$\tanh'(a) = 1 - \tanh^2(a)$, max 1")
-    ax.plot(a, sigmoid_grad_from_output(sigmoid(a)), label=r"$\sigma'(a) = \sigma(a)(1-\sigma(a))$, max 1/4")
-    ax.axhline(1.0, color="gray", lw=0.8, ls=":")
-    ax.axhline(0.25, color="gray", lw=0.8, ls=":")
-    ax.plot([0, 0], [0.25, 1.0], "ko", ms=4)
-    ax.set_xlabel("pre-activation a")
-    ax.set_ylabel("derivative")
-    ax.set_ylim(0, 1.08)
-    ax.set_title(r"Local gain of the activation: never above $\gamma$, close to it near $a = 0$", fontsize=10)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_nonnormal(W, g_last, n_lags=100, W_normal=None):
-    """‖(Wᵀ)ᵏ g_T‖ against k (log axis) for the linear network, with ‖W‖₂ᵏ and ρ(W)ᵏ for reference.
-
-    W (H, H); g_last (H,); W_normal (H, H) or None: a second matrix drawn for comparison.
-    """
-    plt = _plt()
-    W = _check_square(W)
-    n = check_int(n_lags, "n_lags", minimum=1)
-    g = as_float_array(g_last, "g_last", 1, "(H,)")
-    check_shape(g, "g_last", (W.shape[0],), "(H,)")
-    ones = np.ones((1, n, W.shape[0]))
-    k = np.arange(n + 1)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.semilogy(k, norms_by_lag(W, ones, g[None])[0], lw=2, label=r"non-normal $W$: $\|(W^\top)^k g_T\|$")
-    if W_normal is not None:
-        Wn = _check_square(W_normal, "W_normal")
-        ax.semilogy(k, norms_by_lag(Wn, ones, g[None])[0], lw=4, alpha=0.5, label=r"normal $W$, same eigenvalues")
-    ax.semilogy(k, spectral_norm(W) ** k * np.linalg.norm(g), "k--", lw=1,
-                label=rf"$\|W\|_2^k$ = {spectral_norm(W):.2f}$^k$ (bound)")
-    ax.semilogy(k, spectral_radius(W) ** k * np.linalg.norm(g), "k:", lw=1,
-                label=rf"$\rho(W)^k$ = {spectral_radius(W):.2f}$^k$")
-    ax.set_ylim(1e-5, 1e2)
-    ax.set_xlabel("lag k")
-    ax.set_ylabel(r"$\|g_{T-k}\|$")
-    ax.set_title("Eigenvalues below 1, yet the gradient grows before it decays", fontsize=10)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_norms_by_lag(panels, ylabel=r"$\|g_{T-k}\| \;/\; \|g_T\|$"):
-    """One panel per entry of ``panels``: a list of (title, [(label, norms (K,)), ...]) against the lag
-    k = 0..K-1, log y axis; ``ylabel`` names the quantity."""
-    plt = _plt()
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise TypeError("panels must be a non-empty list of (title, [(label, norms), ...])")
-    fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), sharey=True, squeeze=False)
-    for ax, (title, curves) in zip(axes[0], panels):
-        for label, norms in curves:
-            norms = as_float_array(norms, "norms", 1, "(K,)")
-            ax.semilogy(np.arange(norms.shape[0]), norms, lw=1.8, label=label)
-        ax.axhline(1.0, color="gray", lw=0.8, ls=":")
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("lag k")
-    axes[0][0].set_ylabel(ylabel)
-    axes[0][0].legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_contributions(panels, floor=1e-12):
-    """Heatmaps of log10 ‖∂L_s/∂W through step t‖ (loss step s down, copy step t across).
-
-    panels: a list of (title, M) with M (T, T) the Frobenius norms, zero above the diagonal.
-    Exact zeros are drawn blank, entries below ``floor`` at the floor; all panels share one
-    colour scale.
-    """
-    plt = _plt()
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise TypeError("panels must be a non-empty list of (title, M (T, T))")
-    logs = []
-    for _, M in panels:
-        M = as_float_array(M, "M", 2, "(T, T)")
-        check_shape(M, "M", (M.shape[0], M.shape[0]), "(T, T)")
-        logs.append(np.where(M > 0, np.log10(np.maximum(M, floor)), np.nan))
-    finite = np.concatenate([L[np.isfinite(L)] for L in logs])
-    vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    fig, axes = plt.subplots(1, len(panels), figsize=(7, 3.5), squeeze=False, constrained_layout=True)
-    for ax, (title, _), L in zip(axes[0], panels, logs):
-        T = L.shape[0]
-        im = ax.imshow(L, origin="upper", cmap="viridis", vmin=vmin, vmax=vmax,
-                       extent=(0.5, T + 0.5, T + 0.5, 0.5))
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("step t of the copy of W")
-    axes[0][0].set_ylabel("loss step s")
-    cb = fig.colorbar(im, ax=list(axes[0]), shrink=0.9)
-    cb.set_label(r"$\log_{10}\|\partial L_s/\partial W^{(t)}\|$", fontsize=9)
-    return fig

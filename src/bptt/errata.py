@@ -1,24 +1,27 @@
-"""Two computations that only the errata appendix (appendix B) needs; the rest is in ``bptt.variants``.
+"""Two computations that only the errata appendix needs; the wrong gradients are in bptt.variants.
 
-- ``tail_loss`` and ``total_grad_h``: the total derivative g_t = dL/dh_t measured by its definition.
-  Perturb h_t, run every later step again from the perturbed state, and difference the part of
-  the loss that can change (L_t and every later loss). Nothing downstream is held fixed, so the
-  number is the *total* derivative, whatever the formula under test calls it.
-- ``source001_dyhat1_dh``: source 001's expanded ∂ŷ₁/∂h_j, read as written (each exponential after
-  the first carries row 1 of V instead of its own row) or corrected.
+- ``tail_loss`` and ``total_grad_h``: the total derivative g_t = dL/dh_t measured by its
+  definition. Perturb h_t, run every later step again from the perturbed state, and difference
+  the part of the loss that can change (L_t and every later loss). Nothing downstream is held
+  fixed, so the number is the *total* derivative, whatever the formula under test calls it.
+- ``quotient_rule_dyhat1_dh``: the expanded quotient rule for ∂ŷ₁/∂h_j of *Derivative of softmax
+  with respect to its input*, read as written (each exponential after the first carries row 1 of
+  V instead of its own row) or corrected.
 
-Shapes follow ``bptt.rnn``: params a Params (W (H, H), U (H, D), V (C, H), b (H,), c (C,)),
-X (N, T, D) batch first, targets as in ``bptt.rnn.loss_and_grads``; the loss is summed over the
-steps that carry one and averaged over the batch.
+Shapes follow ``bptt.rnn``: X (N, T, D) batch first; the loss is summed over the steps that
+carry one and averaged over the batch.
 """
+
 import numpy as np
 
+from . import fast as _fast
 from . import losses as _losses
 from . import rnn as _rnn
+from ._problem import check_problem
 from ._validate import as_float_array, check_int, check_shape
 from .gradcheck import numerical_gradient
 
-__all__ = ["tail_loss", "total_grad_h", "source001_dyhat1_dh"]
+__all__ = ["tail_loss", "total_grad_h", "quotient_rule_dyhat1_dh"]
 
 
 def _check_step(t, T):
@@ -29,14 +32,29 @@ def _check_step(t, T):
 
 
 def tail_loss(params, X, targets, t, h, loss="mse", last_only=False):
-    """The part of L that depends on h_t, computed from h_t = h: L_t (if step t has a loss) + Σ_{s>t} L_s.
+    """The part of L that depends on h_t, from h_t = h: L_t (if step t has one) + Σ_{s>t} L_s.
 
-    params: Params; X (N, T, D); targets: many-to-many (last_only=False) mse (N, T, C) / nll (N, T),
-    many-to-one (last_only=True) mse (N, C) / nll (N,); t: the step, 0..T (t = 0 is the initial
-    state, which carries no loss); h (N, H): the value given to h_t. Steps t+1..T are run again from h.
-    Returns a float. With h equal to the forward pass's h_t, L minus this number does not depend on h_t.
+    With h equal to the forward pass's h_t, L minus this number does not depend on h_t.
+
+    Parameters
+    ----------
+    params : Params
+    X : array_like, shape (N, T, D)
+    targets : array_like
+        Many-to-many: mse (N, T, C), nll (N, T); many-to-one (last_only=True): (N, C), (N,).
+    t : int
+        The step, 0..T (t = 0 is the initial state, which carries no loss).
+    h : array_like, shape (N, H)
+        The value given to h_t; steps t+1..T are run again from it.
+    loss : str, optional
+    last_only : bool, optional
+
+    Returns
+    -------
+    float
     """
-    params, X, targets, _, _ = _rnn._check_inputs(params, X, targets, loss, None, None, last_only)
+    pb = check_problem(params, X, targets, loss, None, None, last_only)
+    params, X, targets = pb.params, pb.X, pb.targets
     N, T, _ = X.shape
     t = _check_step(t, T)
     H = params.W.shape[0]
@@ -44,35 +62,62 @@ def tail_loss(params, X, targets, t, h, loss="mse", last_only=False):
     check_shape(h, "h", (N, H), "(N, H)")
     step_loss = _losses.mse_loss if loss == "mse" else _losses.nll_loss
     value = 0.0
-    if t >= 1 and (not last_only or t == T):                  # the direct term: L_t reads h_t through o_t
-        value += step_loss(h @ params.V.T + params.c, targets if last_only else targets[:, t - 1])[0]
-    if t < T:                                                 # every later loss, through h_{t+1}, ..., h_T
+    if t >= 1 and (not last_only or t == T):  # the direct term: L_t reads h_t through o_t
+        value += step_loss(h @ params.V.T + params.c, targets if last_only else targets[:, t - 1])[
+            0
+        ]
+    if t < T:  # every later loss, through h_{t+1}, ..., h_T
         rest = targets if last_only else targets[:, t:]
-        value += _rnn.loss_and_grads(params, X[:, t:], rest, loss=loss, h0=h, last_only=last_only).loss
+        value += _fast.loss_and_grads(
+            params, X[:, t:], rest, loss=loss, h0=h, last_only=last_only
+        ).loss
     return float(value)
 
 
 def total_grad_h(params, X, targets, t, loss="mse", h0=None, last_only=False, eps=1e-6):
-    """g_t = dL/dh_t by central differences on ``tail_loss`` (the total derivative, by its definition).
+    """g_t = dL/dh_t by central differences on ``tail_loss``: the total derivative, by definition.
 
-    Arguments as in ``tail_loss``; h0 (N, H) the initial state (zeros when None); t in 0..T.
-    Returns (N, H). It equals ``bptt.rnn.backward_details(...).G[:, t-1]`` for t >= 1 and
-    ``loss_and_grads(...).dh0`` for t = 0, to round-off.
+    It equals ``bptt.rnn.backward_details(...).G[:, t-1]`` for t >= 1 and ``.dh0`` for t = 0, to
+    round-off.
+
+    Parameters
+    ----------
+    params, X, targets, t, loss, last_only
+        As in ``tail_loss``.
+    h0 : array_like, shape (N, H), optional
+        The initial state (zeros when None).
+    eps : float, optional
+
+    Returns
+    -------
+    ndarray, shape (N, H)
     """
-    params, X, targets, h0, _ = _rnn._check_inputs(params, X, targets, loss, h0, None, last_only)
+    pb = check_problem(params, X, targets, loss, h0, None, last_only)
+    params, X, targets, h0 = pb.params, pb.X, pb.targets, pb.h0
     t = _check_step(t, X.shape[1])
     h = h0.copy() if t == 0 else np.array(_rnn.forward(params, X, h0=h0)[0][:, t - 1])
     return numerical_gradient(lambda: tail_loss(params, X, targets, t, h, loss, last_only), h, eps)
 
 
-def source001_dyhat1_dh(V, c, h, as_written=True):
-    """∂ŷ₁/∂h_j for j = 1..H from source 001's expanded quotient rule, ŷ = softmax(V h + c).
+def quotient_rule_dyhat1_dh(V, c, h, as_written=True):
+    """∂ŷ₁/∂h_j for j = 1..H from the expanded quotient rule, ŷ = softmax(V h + c).
 
-    V (C, H), c (C,), h (H,). Returns (H,), entry j = ∂ŷ₁/∂h_j, from
-        [v_1j e^{o_1} S − (Σ_k v_kj E_k) e^{o_1}] / S²,   S = Σ_k e^{o_k},
-    with E_k = exp(c_k + Σ_i v_1i h_i) as written (row 1 of V in every exponential: right for k = 1,
-    wrong for k ≥ 2) or E_k = exp(o_k) = exp(c_k + Σ_i v_ki h_i) when ``as_written`` is False (right).
-    All exponentials are shifted by max(o) first; the quotient does not change, nothing overflows.
+    Entry j is [v_1j e^{o_1} S − (Σ_k v_kj E_k) e^{o_1}] / S², S = Σ_k e^{o_k}, with
+    E_k = exp(c_k + Σ_i v_1i h_i) as written in *Derivative of softmax with respect to its input*
+    (row 1 of V in every exponential: right for k = 1, wrong for k ≥ 2), or E_k = exp(o_k) when
+    ``as_written`` is False (right). All exponentials are shifted by max(o) first; the quotient
+    does not change, nothing overflows.
+
+    Parameters
+    ----------
+    V : array_like, shape (C, H)
+    c : array_like, shape (C,)
+    h : array_like, shape (H,)
+    as_written : bool, optional
+
+    Returns
+    -------
+    ndarray, shape (H,)
     """
     V = as_float_array(V, "V", 2, "(C, H)", dtype=np.float64)
     C, H = V.shape
@@ -84,7 +129,7 @@ def source001_dyhat1_dh(V, c, h, as_written=True):
     check_shape(h, "h", (H,), "(H,)")
     o = c + V @ h
     m = o.max()
-    e = np.exp(o - m)                                        # e^{o_k} / e^m
+    e = np.exp(o - m)  # e^{o_k} / e^m
     S = e.sum()
-    E = np.exp(c + V[0] @ h - m) if as_written else e        # the slip: v_1i for every k
-    return (V[0] * e[0] * S - (V.T @ E) * e[0]) / S ** 2
+    E = np.exp(c + V[0] @ h - m) if as_written else e  # the slip: v_1i for every k
+    return (V[0] * e[0] * S - (V.T @ E) * e[0]) / S**2

@@ -4,6 +4,7 @@ Every chapter uses these to print the agreement between a formula and the number
 checks themselves: the step-size sweep (truncation error against round-off, float64 against
 float32), the kink detector, and the two figures of chapter 3.
 """
+
 import numpy as np
 
 from ._validate import as_float_array, check_int
@@ -11,10 +12,18 @@ from .params import Params
 
 
 def rel_error(a, b):
-    """‖a - b‖ / max(‖a‖, ‖b‖) over all entries (0.0 when both are zero).
+    """‖a − b‖ / max(‖a‖, ‖b‖) over all entries (0.0 when both are zero).
 
     The measure the book trusts: below 1e-7 in float64 the gradient is right; around 1e-2 or
-    more it is wrong. a and b must have the same shape.
+    more it is wrong.
+
+    Parameters
+    ----------
+    a, b : array_like, the same shape
+
+    Returns
+    -------
+    float
     """
     a = as_float_array(a, "a", shape_doc="(any shape)")
     b = as_float_array(b, "b", shape_doc="(same shape as a)")
@@ -29,9 +38,13 @@ def rel_error(a, b):
 def _check_probe(f, x, eps, name="f", returns="a float"):
     """TypeError/ValueError unless f is callable, x a float ndarray and eps a positive number."""
     if not callable(f):
-        raise TypeError(f"{name} must be a function of no arguments returning {returns}, got {type(f).__name__}")
+        raise TypeError(
+            f"{name} must be a function of no arguments returning {returns}, got {type(f).__name__}"
+        )
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"x must be a float ndarray that {name} reads (it is changed in place and restored)")
+        raise TypeError(
+            f"x must be a float ndarray that {name} reads (it is changed in place and restored)"
+        )
     if not (isinstance(eps, (int, float)) and eps > 0):
         raise ValueError(f"eps must be a positive number, got {eps!r}")
 
@@ -39,11 +52,23 @@ def _check_probe(f, x, eps, name="f", returns="a float"):
 def numerical_gradient(f, x, eps=1e-6, indices=None):
     """Central-difference gradient of the scalar function ``f()`` with respect to the array ``x``.
 
-    f: a function of no arguments that reads ``x`` (changed in place here and restored).
-    x: a float ndarray of any shape. eps: the step. indices: None for every entry, or a
-    sequence of index tuples to check only those (for large tensors).
-    Returns an array shaped like x; with ``indices`` only those entries are filled, the rest NaN.
-    df/dx_i ≈ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps).
+    df/dx_i ≈ (f(x + eps e_i) − f(x − eps e_i)) / (2 eps).
+
+    Parameters
+    ----------
+    f : callable
+        A function of no arguments that reads ``x`` (changed in place here and restored).
+    x : ndarray, any shape
+        A float array.
+    eps : float, optional
+        The step.
+    indices : sequence of index tuples, optional
+        Only these entries (for large tensors).
+
+    Returns
+    -------
+    ndarray, the shape of x
+        With ``indices``, only those entries are filled; the rest are NaN.
     """
     _check_probe(f, x, eps)
     grad = np.full(x.shape, np.nan) if indices is not None else np.zeros(x.shape)
@@ -60,9 +85,16 @@ def numerical_gradient(f, x, eps=1e-6, indices=None):
 
 
 def forward_difference(f, x, eps=1e-6):
-    """One-sided (f(x + eps e_i) - f(x)) / eps, for comparison with central differences (O(eps)).
+    """One-sided (f(x + eps e_i) − f(x)) / eps, to compare with central differences (error O(eps)).
 
-    f, x as in ``numerical_gradient``. Returns an array shaped like x (float64).
+    Parameters
+    ----------
+    f, x, eps
+        As in ``numerical_gradient``.
+
+    Returns
+    -------
+    ndarray, the shape of x
     """
     _check_probe(f, x, eps)
     f0 = float(f())
@@ -78,15 +110,27 @@ def forward_difference(f, x, eps=1e-6):
 def random_indices(shape, count, seed=0):
     """``count`` distinct random index tuples into an array of ``shape`` (all of them if fewer).
 
-    shape: a tuple of ints (as ``x.shape``). Returns a list of index tuples, for
-    ``numerical_gradient(f, x, indices=...)``.
+    Parameters
+    ----------
+    shape : tuple of int
+        As ``x.shape``.
+    count : int
+    seed : int, optional
+
+    Returns
+    -------
+    list of tuple
+        For ``numerical_gradient(f, x, indices=...)``.
     """
     count = check_int(count, "count", minimum=1)
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     if not isinstance(shape, (tuple, list)) or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in shape):
-        raise TypeError(f"shape must be a tuple of non-negative ints such as x.shape, got {shape!r}")
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        raise TypeError(
+            f"shape must be a tuple of non-negative ints such as x.shape, got {shape!r}"
+        )
     shape = tuple(int(d) for d in shape)
     size = int(np.prod(shape))
     rng = np.random.default_rng(seed)
@@ -97,34 +141,72 @@ def random_indices(shape, count, seed=0):
 def check_params_gradient(loss_fn, params, grads, eps=1e-6, count=None, seed=0):
     """Relative error of each analytic gradient against central differences.
 
-    loss_fn(params) -> float; params, grads: Params (float64 for a meaningful check).
-    count: None checks every entry; an int checks only ``count`` random entries of each array
-    (``random_indices`` with ``seed``), the way to check large tensors.
-    Returns a dict {"W": err, "U": err, "V": err, "b": err, "c": err}.
+    Parameters
+    ----------
+    loss_fn : callable
+        loss_fn(params) -> float.
+    params, grads : Params
+        float64 for a meaningful check.
+    eps : float, optional
+    count : int, optional
+        None checks every entry; an int checks ``count`` random entries of each array (the way
+        to check large tensors).
+    seed : int, optional
+
+    Returns
+    -------
+    dict
+        {"W": err, "U": err, "V": err, "b": err, "c": err}.
     """
     if not isinstance(params, Params) or not isinstance(grads, Params):
         raise TypeError("params and grads must be bptt.Params")
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function of a Params returning a float, got {type(loss_fn).__name__}")
+        raise TypeError(
+            "loss_fn must be a function of a Params returning a float, "
+            f"got {type(loss_fn).__name__}"
+        )
     for name, p, g in zip(Params._fields, params, grads):
         if np.shape(p) != np.shape(g):
-            raise ValueError(f"grads.{name} must have the shape of params.{name} = {np.shape(p)}, got {np.shape(g)}")
+            raise ValueError(
+                f"grads.{name} must have the shape of params.{name} = {np.shape(p)}, "
+                f"got {np.shape(g)}"
+            )
     work = params.copy()
     if count is None:
-        return {name: rel_error(g, numerical_gradient(lambda: loss_fn(work), p, eps))
-                for name, p, g in zip(Params._fields, work, grads)}
-    return {name: sampled_rel_error(lambda: loss_fn(work), p, g, count=count, seed=seed, eps=eps)
-            for name, p, g in zip(Params._fields, work, grads)}
+        return {
+            name: rel_error(g, numerical_gradient(lambda: loss_fn(work), p, eps))
+            for name, p, g in zip(Params._fields, work, grads)
+        }
+    return {
+        name: sampled_rel_error(lambda: loss_fn(work), p, g, count=count, seed=seed, eps=eps)
+        for name, p, g in zip(Params._fields, work, grads)
+    }
 
 
 def sampled_rel_error(f, x, grad, count=20, seed=0, eps=1e-6):
     """Relative error between ``grad`` and central differences on ``count`` random entries of x.
 
-    f: function of no arguments reading x; x: float ndarray (changed in place and restored);
-    grad: the analytic gradient, same shape as x. Costs 2·count calls of f instead of 2·x.size.
+    Costs 2·count calls of f instead of 2·x.size.
+
+    Parameters
+    ----------
+    f : callable
+        A function of no arguments that reads x.
+    x : ndarray, any shape
+        Changed in place and restored.
+    grad : array_like, the shape of x
+        The analytic gradient.
+    count, seed, eps
+        As in ``random_indices`` and ``numerical_gradient``.
+
+    Returns
+    -------
+    float
     """
     if not isinstance(x, np.ndarray):
-        raise TypeError("x must be a float ndarray that f reads (it is changed in place and restored)")
+        raise TypeError(
+            "x must be a float ndarray that f reads (it is changed in place and restored)"
+        )
     grad = as_float_array(grad, "grad", shape_doc="(same shape as x)")
     if grad.shape != x.shape:
         raise ValueError(f"grad must have the shape of x = {x.shape}, got {grad.shape}")
@@ -137,12 +219,23 @@ def sampled_rel_error(f, x, grad, count=20, seed=0, eps=1e-6):
 
 
 def crossed_kinks(pre_fn, x, eps=1e-6):
-    """Which central differences step across a kink (of ReLU, |.|, max): a bool array shaped like x.
+    """Which central differences step across a kink (of ReLU, |.|, max).
 
-    pre_fn: function of no arguments returning the array of arguments of the kinked functions
-    (e.g. the pre-activations of a ReLU layer), computed from x. Entry i is True when the sign
-    pattern of pre_fn() differs between x + eps e_i and x - eps e_i: there the numerical
-    derivative averages two different slopes and cannot be trusted.
+    Entry i is True when the sign pattern of pre_fn() differs between x + eps e_i and
+    x − eps e_i: there the numerical derivative averages two different slopes.
+
+    Parameters
+    ----------
+    pre_fn : callable
+        A function of no arguments returning the arguments of the kinked functions (e.g. the
+        pre-activations of a ReLU layer), computed from x.
+    x : ndarray, any shape
+        Changed in place and restored.
+    eps : float, optional
+
+    Returns
+    -------
+    ndarray of bool, the shape of x
     """
     _check_probe(pre_fn, x, eps, name="pre_fn", returns="an array")
     out = np.zeros(x.shape, dtype=bool)
@@ -157,7 +250,8 @@ def crossed_kinks(pre_fn, x, eps=1e-6):
     return out
 
 
-# ----------------------------------------------------------------------------- step size
+# ------------------------------------------------------------------- step size
+
 
 def _check_dtype(dtype):
     dt = np.dtype(dtype)
@@ -169,9 +263,20 @@ def _check_dtype(dtype):
 def difference_quotient(f, x, eps, kind="central", dtype=np.float64):
     """The difference quotient of a scalar function, computed entirely in ``dtype``.
 
-    f: a scalar function that keeps its argument's dtype (np.tanh, np.sin, ...); x, eps: numbers.
-    kind="forward": (f(x + eps) - f(x)) / eps, error O(eps);
-    kind="central": (f(x + eps) - f(x - eps)) / (2 eps), error O(eps²). Returns a float.
+    Parameters
+    ----------
+    f : callable
+        A scalar function that keeps its argument's dtype (np.tanh, np.sin, ...).
+    x, eps : float
+        The point and the step (eps > 0).
+    kind : str, optional
+        "forward": (f(x + eps) − f(x)) / eps, error O(eps); "central": (f(x + eps) −
+        f(x − eps)) / (2 eps), error O(eps²).
+    dtype : float32 or float64, optional
+
+    Returns
+    -------
+    float
     """
     if not callable(f):
         raise TypeError(f"f must be a function of one number, got {type(f).__name__}")
@@ -189,79 +294,48 @@ def difference_quotient(f, x, eps, kind="central", dtype=np.float64):
 def step_sweep(f, x, exact, steps, dtype=np.float64):
     """Absolute error of both difference quotients over a range of steps.
 
-    f: scalar function keeping dtype; x: the point; exact: f'(x) (a float, computed accurately);
-    steps: 1-D array of positive steps. Returns {"steps": (S,), "forward": (S,), "central": (S,)}.
+    Parameters
+    ----------
+    f : callable
+        A scalar function keeping its dtype.
+    x : float
+    exact : float
+        f'(x), computed accurately.
+    steps : array_like, shape (S,)
+        Positive steps.
+    dtype : float32 or float64, optional
+
+    Returns
+    -------
+    dict
+        {"steps": (S,), "forward": (S,), "central": (S,)}.
     """
     steps = as_float_array(steps, "steps", 1, "(S,)", dtype=np.float64)
     if steps.size == 0 or np.any(steps <= 0):
         raise ValueError("steps must have shape (S,) with S >= 1 positive numbers")
     out = {"steps": steps}
     for kind in ("forward", "central"):
-        out[kind] = np.array([abs(difference_quotient(f, x, e, kind, dtype) - exact) for e in steps])
+        out[kind] = np.array(
+            [abs(difference_quotient(f, x, e, kind, dtype) - exact) for e in steps]
+        )
     return out
 
 
 def optimal_step(dtype=np.float64, kind="central"):
-    """The step that balances truncation and round-off, up to a factor of order one:
-    ε_mach^(1/2) for forward differences, ε_mach^(1/3) for central ones (ε_mach of ``dtype``)."""
+    """The step that balances truncation and round-off, up to a factor of order one.
+
+    Parameters
+    ----------
+    dtype : float32 or float64, optional
+    kind : str, optional
+        "forward" (ε_mach^(1/2)) or "central" (ε_mach^(1/3)).
+
+    Returns
+    -------
+    float
+    """
     dt = _check_dtype(dtype)
     if kind not in ("forward", "central"):
         raise ValueError(f"kind must be 'forward' or 'central', got {kind!r}")
     e = float(np.finfo(dt).eps)
-    return e ** 0.5 if kind == "forward" else e ** (1.0 / 3.0)
-
-
-def plot_step_sweep(f, x, exact, dtypes=(np.float64, np.float32), steps=None):
-    """Log-log error against step size, one panel per dtype, forward and central differences.
-
-    Dotted vertical lines mark ε_mach^(1/2) and ε_mach^(1/3). Returns the Figure.
-    """
-    import matplotlib.pyplot as plt
-
-    if steps is None:
-        steps = np.logspace(-15, 0, 121)
-    fig, axes = plt.subplots(1, len(dtypes), figsize=(8, 3.5), sharey=True, constrained_layout=True)
-    axes = np.atleast_1d(axes)
-    for ax, dt in zip(axes, dtypes):
-        dt = _check_dtype(dt)
-        sw = step_sweep(f, x, exact, steps, dt)
-        floor = 1e-17
-        ax.loglog(sw["steps"], np.maximum(sw["forward"], floor), "-", lw=1.2, label="forward")
-        ax.loglog(sw["steps"], np.maximum(sw["central"], floor), "-", lw=1.2, label="central")
-        for kind, ls in (("forward", ":"), ("central", "--")):
-            e = optimal_step(dt, kind)
-            ax.axvline(e, color="gray", ls=ls, lw=1,
-                       label=r"$\varepsilon_\mathrm{mach}^{1/2}$" if kind == "forward" else r"$\varepsilon_\mathrm{mach}^{1/3}$")
-        ax.set(xlabel="step ε", title=f"{np.dtype(dt).name}", ylim=(1e-14, 10))
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("|difference quotient − f′(x)|")
-    axes[-1].legend(fontsize=9, loc="lower left")
-    return fig
-
-
-def plot_difference_maps(maps, suptitle=None):
-    """Heat maps of 2-D arrays side by side (e.g. analytic − numerical gradient), one per entry of
-    the dict ``maps`` {title: (rows, cols) array}, each with a symmetric colour scale and a colour bar.
-    Returns the Figure."""
-    import matplotlib.pyplot as plt
-
-    if not isinstance(maps, dict) or not maps:
-        raise TypeError("maps must be a non-empty dict {title: 2-D array}")
-    arrays = {k: as_float_array(v, f"maps[{k!r}]", 2, "(rows, cols)") for k, v in maps.items()}
-    ncols = min(2, len(arrays))
-    nrows = -(-len(arrays) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.7 * ncols, 3.1 * nrows), constrained_layout=True,
-                             squeeze=False)
-    axes = axes.ravel()
-    for ax in axes[len(arrays):]:
-        ax.set_visible(False)
-    for ax, (title, a) in zip(axes, arrays.items()):
-        m = float(np.abs(a).max()) or 1.0
-        im = ax.imshow(a, cmap="RdBu_r", vmin=-m, vmax=m)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("column j")
-        ax.set_ylabel("row i")
-        fig.colorbar(im, ax=ax, shrink=0.8, format="%.1g")
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
-    return fig
+    return e**0.5 if kind == "forward" else e ** (1.0 / 3.0)

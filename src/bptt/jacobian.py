@@ -1,29 +1,20 @@
-"""Partial and total derivatives in numbers (chapter 2).
+"""Partial and total derivatives in numbers (chapter 2): two routes to dL/dW1 of a two-layer net.
 
-Two computations live here.
+A two-layer network, batch first, parameters in the math's orientation (as ``bptt.dense``)::
 
-1. A two-layer network, batch first, parameters in the math's orientation (as ``bptt.dense``)::
+    Z1 = X W1ᵀ + b1  (N, D1),   A1 = tanh(Z1),   Z2 = A1 W2ᵀ + b2  (N, C),   P = softmax(Z2)
+    L = -(1/N) Σ_n log P[n, y_n];   W1 (D1, D), b1 (D1,), W2 (C, D1), b2 (C,)
 
-       Z1 = X W1ᵀ + b1     (N, D1)      W1 (D1, D), b1 (D1,)
-       A1 = tanh(Z1)       (N, D1)
-       Z2 = A1 W2ᵀ + b2    (N, C)       W2 (C, D1), b2 (C,)
-       P  = softmax(Z2)    (N, C)
-       L  = -(1/N) Σ_n log P[n, y_n]
-
-   Its gradient dL/dW1 is computed twice: by the *formal* route, which builds every Jacobian as
-   an explicit 4-D tensor and contracts them, and by the *compact* route through dZ2, dA1, dZ1 and
-   two matrix products. Source 003 writes the same network with row-vector weights: its W_1 of
-   shape (D, D1) is our W1ᵀ, so its (D, D1, N, D1) tensor dZ1/dW1 is our (D1, D, N, D1) one.
-
-   A Jacobian tensor is stored *input axes first*: ``J[i..., o...] = ∂out[o...] / ∂in[i...]``, so
-   the chain rule is ``np.tensordot`` over the trailing axes of one factor and the leading axes
-   of the next, read left to right as source 003 writes it.
-
-2. A scalar recurrence h_t = tanh(w_t h_{t-1} + u x_t), t = 1..T, with one *copy* w_t of the
-   shared weight per step (source 000's W_1 = W_2 = W_3 = W), and its backward pass: the
-   gradient of a shared weight is the sum of the gradients of its copies.
+Its gradient dL/dW1 is computed twice: by the *formal* route, which builds every Jacobian as an
+explicit 4-D tensor and contracts them, and by the *compact* route through dZ2, dA1, dZ1 and two
+matrix products. *Derivation of BPTT* writes the same network with row-vector weights: its W_1
+(D, D1) is our W1ᵀ, so its (D, D1, N, D1) tensor dZ1/dW1 is our (D1, D, N, D1) one. A Jacobian
+tensor is stored *input axes first*, ``J[i..., o...] = ∂out[o...] / ∂in[i...]``, so the chain rule
+is ``np.tensordot`` over the trailing axes of one factor and the leading axes of the next.
+(The scalar recurrence with one weight copy per step is in ``bptt.scalar_rnn``.)
 """
-import time
+
+import timeit
 from typing import NamedTuple
 
 import numpy as np
@@ -31,11 +22,12 @@ import numpy as np
 from ._validate import as_float_array, as_labels, check_int, check_shape
 from .losses import log_softmax, nll_loss, softmax
 
+# ------------------------------------------------------------------- two-layer network
 
-# ----------------------------------------------------------------------------- two-layer network
 
 class TwoLayer(NamedTuple):
     """Parameters of the two-layer network: W1 (D1, D), b1 (D1,), W2 (C, D1), b2 (C,)."""
+
     W1: np.ndarray
     b1: np.ndarray
     W2: np.ndarray
@@ -49,6 +41,7 @@ class TwoLayer(NamedTuple):
 
 class Forward(NamedTuple):
     """What the forward pass keeps: Z1, A1 (N, D1), Z2, P (N, C)."""
+
     Z1: np.ndarray
     A1: np.ndarray
     Z2: np.ndarray
@@ -56,8 +49,10 @@ class Forward(NamedTuple):
 
 
 class CompactGrads(NamedTuple):
-    """The compact backward pass: dZ2 (N, C), dA1 (N, D1), dZ1 (N, D1), dW1 (D1, D), db1 (D1,),
-    dW2 (C, D1), db2 (C,). Each ``dX`` is the total derivative dL/dX."""
+    """The compact backward pass, each ``dX`` the total dL/dX: dZ2 (N, C), dA1 and dZ1 (N, D1),
+    dW1 (D1, D), db1 (D1,), dW2 (C, D1), db2 (C,).
+    """
+
     dZ2: np.ndarray
     dA1: np.ndarray
     dZ1: np.ndarray
@@ -68,10 +63,14 @@ class CompactGrads(NamedTuple):
 
 
 def init_two_layer(n_input, n_hidden, n_output, seed=0, scale=1.0):
-    """Random TwoLayer parameters for D = n_input, D1 = n_hidden, C = n_output.
+    """Random TwoLayer(W1, b1, W2, b2): weights N(0, scale²/fan_in), biases N(0, 0.1²).
 
-    Weights are N(0, scale²/fan_in), biases N(0, 0.1²). Returns TwoLayer(W1 (D1, D), b1 (D1,),
-    W2 (C, D1), b2 (C,)), float64.
+    Parameters
+    ----------
+    n_input, n_hidden, n_output : int
+        D, D1 and C.
+    seed : int, optional
+    scale : float, optional
     """
     D = check_int(n_input, "n_input", minimum=1)
     D1 = check_int(n_hidden, "n_hidden", minimum=1)
@@ -79,14 +78,17 @@ def init_two_layer(n_input, n_hidden, n_output, seed=0, scale=1.0):
     if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
     rng = np.random.default_rng(seed)
-    return TwoLayer(W1=rng.normal(0, scale / np.sqrt(D), (D1, D)), b1=rng.normal(0, 0.1, D1),
-                    W2=rng.normal(0, scale / np.sqrt(D1), (C, D1)), b2=rng.normal(0, 0.1, C))
+    W1, b1 = rng.normal(0, scale / np.sqrt(D), (D1, D)), rng.normal(0, 0.1, D1)
+    W2, b2 = rng.normal(0, scale / np.sqrt(D1), (C, D1)), rng.normal(0, 0.1, C)
+    return TwoLayer(W1, b1, W2, b2)
 
 
 def _check_net(net):
     if not isinstance(net, tuple) or len(net) != 4:
-        raise TypeError("net must be a bptt.jacobian.TwoLayer(W1, b1, W2, b2), "
-                        f"e.g. from init_two_layer, got {type(net).__name__}")
+        raise TypeError(
+            "net must be a bptt.jacobian.TwoLayer(W1, b1, W2, b2), "
+            f"e.g. from init_two_layer, got {type(net).__name__}"
+        )
     W1 = as_float_array(net[0], "net.W1", 2, "(D1, D)", dtype=np.float64)
     D1, D = W1.shape
     b1 = as_float_array(net[1], "net.b1", 1, "(D1,)", dtype=np.float64)
@@ -103,13 +105,21 @@ def _check_data(net, X, y):
     D, _, C = net.sizes
     X = as_float_array(X, "X", 2, "(N, D)", dtype=np.float64)
     if X.shape[0] == 0 or X.shape[1] != D:
-        raise ValueError(f"X must have shape (N, D) with N >= 1 and D = {D} (from net.W1), got {X.shape}")
+        raise ValueError(
+            f"X must have shape (N, D) with N >= 1 and D = {D} (from net.W1), got {X.shape}"
+        )
     y = as_labels(y, "y", (X.shape[0],), "(N,)", C)
     return X, y
 
 
 def two_layer_forward(net, X):
-    """Forward pass. net: TwoLayer; X (N, D). Returns Forward(Z1, A1 (N, D1), Z2, P (N, C))."""
+    """Forward pass: Forward(Z1, A1 (N, D1), Z2, P (N, C)).
+
+    Parameters
+    ----------
+    net : TwoLayer
+    X : array_like, shape (N, D)
+    """
     net = _check_net(net)
     D = net.sizes[0]
     X = as_float_array(X, "X", 2, "(N, D)", dtype=np.float64)
@@ -122,7 +132,15 @@ def two_layer_forward(net, X):
 
 
 def two_layer_loss(net, X, y):
-    """L = -(1/N) Σ_n log softmax(Z2)[n, y_n]. X (N, D); y (N,) integer labels in [0, C)."""
+    """L = −(1/N) Σ_n log softmax(Z2)[n, y_n], a float.
+
+    Parameters
+    ----------
+    net : TwoLayer
+    X : array_like, shape (N, D)
+    y : array_like, shape (N,)
+        Integer labels in [0, C).
+    """
     net = _check_net(net)
     X, y = _check_data(net, X, y)
     Z2 = np.tanh(X @ net.W1.T + net.b1) @ net.W2.T + net.b2
@@ -130,29 +148,34 @@ def two_layer_loss(net, X, y):
 
 
 def compact_backward(net, X, y):
-    """The compact route: gradients through dZ2, dA1, dZ1 and matrix products.
+    """The compact route, a CompactGrads: dZ2 = (P − onehot(y)) / N, dA1 = dZ2 W2,
+    dZ1 = (1 − A1²) ⊙ dA1, dW1 = dZ1ᵀ X, db1 = Σ_n dZ1, dW2 = dZ2ᵀ A1, db2 = Σ_n dZ2.
 
-    X (N, D); y (N,) labels. Returns CompactGrads with
-    dZ2 = (P - onehot(y)) / N (N, C),  dA1 = dZ2 W2 (N, D1),  dZ1 = (1 - A1²) ⊙ dA1 (N, D1),
-    dW1 = dZ1ᵀ X (D1, D),  db1 = Σ_n dZ1,  dW2 = dZ2ᵀ A1 (C, D1),  db2 = Σ_n dZ2.
+    Arguments as in ``two_layer_loss``.
     """
     net = _check_net(net)
     X, y = _check_data(net, X, y)
     fw = two_layer_forward(net, X)
     _, dZ2 = nll_loss(fw.Z2, y)
     dA1 = dZ2 @ net.W2
-    dZ1 = (1.0 - fw.A1 ** 2) * dA1
+    dZ1 = (1.0 - fw.A1**2) * dA1
     return CompactGrads(dZ2, dA1, dZ1, dZ1.T @ X, dZ1.sum(axis=0), dZ2.T @ fw.A1, dZ2.sum(axis=0))
 
 
-# ----------------------------------------------------------------------------- the 4-D Jacobians
+# ------------------------------------------------------------------- the 4-D Jacobians
+
 
 def jacobian_Z1_W1(X, n_hidden):
-    """dZ1/dW1 as a dense tensor J of shape (D1, D, N, D1): J[i, j, n, k] = ∂Z1[n, k]/∂W1[i, j].
+    """dZ1/dW1 as a dense tensor J (D1, D, N, D1): J[i, j, n, k] = ∂Z1[n, k]/∂W1[i, j].
 
-    Since Z1[n, k] = Σ_j W1[k, j] X[n, j] + b1[k], J[i, j, n, k] = X[n, j] when k == i, else 0:
-    each slice J[i, j] is an (N, D1) matrix with at most N nonzeros (its column i, equal to X[:, j]).
-    X (N, D); n_hidden = D1.
+    Since Z1[n, k] = Σ_j W1[k, j] X[n, j] + b1[k], J[i, j, n, k] = X[n, j] when k = i, else 0:
+    each slice J[i, j] is an (N, D1) matrix with at most N nonzeros (its column i, X[:, j]).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    n_hidden : int
+        D1.
     """
     X = as_float_array(X, "X", 2, "(N, D)", dtype=np.float64)
     D1 = check_int(n_hidden, "n_hidden", minimum=1)
@@ -164,10 +187,16 @@ def jacobian_Z1_W1(X, n_hidden):
 
 
 def jacobian_Z2_Z1(A1, W2):
-    """dZ2/dZ1 through the tanh, shape (N, D1, N, C): J[n, k, m, c] = ∂Z2[m, c]/∂Z1[n, k].
+    """dZ2/dZ1 through the tanh, J (N, D1, N, C): J[n, k, m, c] = ∂Z2[m, c]/∂Z1[n, k].
 
-    Z2[m, c] = Σ_k W2[c, k] tanh(Z1[m, k]) + b2[c], so J[n, k, m, c] = [m == n] W2[c, k] (1 - A1[n, k]²).
-    A1 (N, D1) = tanh(Z1); W2 (C, D1).
+    Z2[m, c] = Σ_k W2[c, k] tanh(Z1[m, k]) + b2[c], so
+    J[n, k, m, c] = [m = n] W2[c, k] (1 − A1[n, k]²).
+
+    Parameters
+    ----------
+    A1 : array_like, shape (N, D1)
+        tanh(Z1).
+    W2 : array_like, shape (C, D1)
     """
     A1 = as_float_array(A1, "A1", 2, "(N, D1)", dtype=np.float64)
     W2 = as_float_array(W2, "W2", 2, "(C, D1)", dtype=np.float64)
@@ -181,9 +210,13 @@ def jacobian_Z2_Z1(A1, W2):
 
 
 def jacobian_P_Z2(P):
-    """dP/dZ2 for a row-wise softmax, shape (N, C, N, C): J[n, a, m, c] = ∂P[m, c]/∂Z2[n, a].
+    """dP/dZ2 of a row-wise softmax, J (N, C, N, C): J[n, a, m, c] = ∂P[m, c]/∂Z2[n, a].
 
-    Block diagonal over examples: J[n, :, n, :] = diag(p_n) - p_n p_nᵀ, zero for m ≠ n. P (N, C).
+    Block diagonal over examples: J[n, :, n, :] = diag(p_n) − p_n p_nᵀ, zero for m ≠ n.
+
+    Parameters
+    ----------
+    P : array_like, shape (N, C)
     """
     P = as_float_array(P, "P", 2, "(N, C)", dtype=np.float64)
     N, C = P.shape
@@ -194,7 +227,13 @@ def jacobian_P_Z2(P):
 
 
 def grad_L_P(P, y):
-    """∂L/∂P for L = -(1/N) Σ_n log P[n, y_n]: -1/(N P[n, y_n]) at (n, y_n), zero elsewhere. P (N, C)."""
+    """∂L/∂P (N, C): −1/(N P[n, y_n]) at (n, y_n), zero elsewhere, for L = −(1/N) Σ_n log P[n, y_n].
+
+    Parameters
+    ----------
+    P : array_like, shape (N, C)
+    y : array_like, shape (N,)
+    """
     P = as_float_array(P, "P", 2, "(N, C)", dtype=np.float64)
     N, C = P.shape
     y = as_labels(y, "y", (N,), "(N,)", C)
@@ -204,7 +243,8 @@ def grad_L_P(P, y):
 
 
 class FormalRoute(NamedTuple):
-    """The formal route: dW1 (D1, D) and the three Jacobians it formed (see the jacobian_* functions)."""
+    """The formal route: dW1 (D1, D) and the three Jacobians it formed (see the jacobian_*)."""
+
     dW1: np.ndarray
     J_Z1_W1: np.ndarray
     J_Z2_Z1: np.ndarray
@@ -217,22 +257,27 @@ class FormalRoute(NamedTuple):
 
 
 def formal_backward(net, X, y, order="right"):
-    """The formal route to dL/dW1: build dZ1/dW1, dZ2/dZ1, dP/dZ2, ∂L/∂P and contract them.
+    """The formal route to dL/dW1 = dZ1/dW1 · ∂Z2/∂Z1 · ∂P/∂Z2 · ∂L/∂P, a FormalRoute.
 
-    dL/dW1 = dZ1/dW1 · ∂Z2/∂Z1 · ∂P/∂Z2 · ∂L/∂P (source 003's chain, left to right).
-    order="right" multiplies from the right (a vector at every step: cheap); order="left" multiplies
-    the tensors first, as the formula reads (a (D1, D, N, C) intermediate: slow, for small sizes).
-    X (N, D); y (N,). Returns FormalRoute(dW1 (D1, D), J_Z1_W1, J_Z2_Z1, J_P_Z2).
+    order="right" multiplies from the right (a vector at every step: cheap); "left" multiplies the
+    tensors first, as the formula reads (a (D1, D, N, C) intermediate: slow, for small sizes).
+
+    Parameters
+    ----------
+    net : TwoLayer
+    X : array_like, shape (N, D)
+    y : array_like, shape (N,)
+    order : str, optional
     """
     net = _check_net(net)
     X, y = _check_data(net, X, y)
     if order not in ("right", "left"):
         raise ValueError(f"order must be 'right' or 'left', got {order!r}")
     fw = two_layer_forward(net, X)
-    J1 = jacobian_Z1_W1(X, net.sizes[1])      # (D1, D, N, D1)
-    J2 = jacobian_Z2_Z1(fw.A1, net.W2)       # (N, D1, N, C)
-    J3 = jacobian_P_Z2(fw.P)                 # (N, C, N, C)
-    g = grad_L_P(fw.P, y)                    # (N, C)
+    J1 = jacobian_Z1_W1(X, net.sizes[1])  # (D1, D, N, D1)
+    J2 = jacobian_Z2_Z1(fw.A1, net.W2)  # (N, D1, N, C)
+    J3 = jacobian_P_Z2(fw.P)  # (N, C, N, C)
+    g = grad_L_P(fw.P, y)  # (N, C)
     if order == "right":
         dW1 = np.tensordot(J1, np.tensordot(J2, np.tensordot(J3, g, axes=2), axes=2), axes=2)
     else:
@@ -240,34 +285,39 @@ def formal_backward(net, X, y, order="right"):
     return FormalRoute(dW1, J1, J2, J3)
 
 
-def jacobian_nbytes(n_batch, n_input, n_hidden, n_output, itemsize=8):
-    """Exact bytes of the formal route's tensors, without building them.
+def _check_sizes(*sizes):
+    names = ("n_batch", "n_input", "n_hidden", "n_output", "itemsize")
+    return [check_int(n, name, minimum=1) for n, name in zip(sizes, names)]
 
-    dZ1/dW1: D1·D·N·D1, dZ2/dZ1: N·D1·N·C, dP/dZ2: N·C·N·C entries, ``itemsize`` bytes each
-    (8 for float64). Returns a dict with those three keys and "total" (ints).
+
+def jacobian_nbytes(n_batch, n_input, n_hidden, n_output, itemsize=8):
+    """Exact bytes of the formal route's tensors, without building them (a dict of ints).
+
+    Keys "dZ1/dW1" (D1·D·N·D1 numbers), "dZ2/dZ1" (N·D1·N·C), "dP/dZ2" (N·C·N·C) and "total".
+
+    Parameters
+    ----------
+    n_batch, n_input, n_hidden, n_output : int
+        N, D, D1, C.
+    itemsize : int, optional
+        Bytes per number (8 for float64).
     """
-    N = check_int(n_batch, "n_batch", minimum=1)
-    D = check_int(n_input, "n_input", minimum=1)
-    D1 = check_int(n_hidden, "n_hidden", minimum=1)
-    C = check_int(n_output, "n_output", minimum=1)
-    itemsize = check_int(itemsize, "itemsize", minimum=1)
-    out = {"dZ1/dW1": D1 * D * N * D1 * itemsize, "dZ2/dZ1": N * D1 * N * C * itemsize,
-           "dP/dZ2": N * C * N * C * itemsize}
+    N, D, D1, C, itemsize = _check_sizes(n_batch, n_input, n_hidden, n_output, itemsize)
+    out = {
+        "dZ1/dW1": D1 * D * N * D1 * itemsize,
+        "dZ2/dZ1": N * D1 * N * C * itemsize,
+        "dP/dZ2": N * C * N * C * itemsize,
+    }
     out["total"] = sum(out.values())
     return out
 
 
 def compact_nbytes(n_batch, n_input, n_hidden, n_output, itemsize=8):
-    """Exact bytes of the compact route's intermediates dZ2 (N, C), dA1 and dZ1 (N, D1) (ints).
+    """Exact bytes of the compact route's dZ2 (N, C), dA1 and dZ1 (N, D1), and "total".
 
-    Returns a dict with those three keys and "total". (n_input is accepted for symmetry with
-    ``jacobian_nbytes``: no intermediate depends on D.)
+    Arguments as in ``jacobian_nbytes`` (no intermediate depends on D).
     """
-    N = check_int(n_batch, "n_batch", minimum=1)
-    check_int(n_input, "n_input", minimum=1)
-    D1 = check_int(n_hidden, "n_hidden", minimum=1)
-    C = check_int(n_output, "n_output", minimum=1)
-    itemsize = check_int(itemsize, "itemsize", minimum=1)
+    N, _, D1, C, itemsize = _check_sizes(n_batch, n_input, n_hidden, n_output, itemsize)
     out = {"dZ2": N * C * itemsize, "dA1": N * D1 * itemsize, "dZ1": N * D1 * itemsize}
     out["total"] = sum(out.values())
     return out
@@ -284,23 +334,27 @@ def format_bytes(n_bytes):
 
 
 def _best_time(fn, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return min(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def measure_route_costs(sizes, repeats=3, seed=0):
-    """Memory (exact) and wall time (best of ``repeats``) of both routes for N = D = D1 = C = n.
+    """Memory (exact) and time (best of ``repeats``) of both routes for N = D = D1 = C = n.
 
-    sizes: increasing ints n >= 2. Returns a dict of arrays, each of shape (len(sizes),):
-    "sizes", "formal_bytes", "compact_bytes" (ints, exact) and "formal_seconds",
-    "compact_seconds" (machine dependent: show them in a figure, never in printed text).
+    Parameters
+    ----------
+    sizes : sequence of int, shape (K,)
+        Increasing n >= 2.
+    repeats, seed : int, optional
+
+    Returns
+    -------
+    dict of ndarray, each shape (K,)
+        "sizes", "formal_bytes", "compact_bytes" (ints) and "formal_seconds", "compact_seconds"
+        (machine dependent: show them in a figure, never in printed text).
     """
     sizes = np.asarray(sizes)
-    if sizes.ndim != 1 or sizes.size == 0 or not np.issubdtype(sizes.dtype, np.integer) or sizes.min() < 2:
+    ints = sizes.ndim == 1 and sizes.size and np.issubdtype(sizes.dtype, np.integer)
+    if not ints or sizes.min() < 2:
         raise ValueError(f"sizes must be a 1-D sequence of integers >= 2, got {sizes!r}")
     repeats = check_int(repeats, "repeats", minimum=1)
     rng = np.random.default_rng(seed)
@@ -316,117 +370,3 @@ def measure_route_costs(sizes, repeats=3, seed=0):
     res = {"sizes": sizes}
     res.update({k: np.array(v) for k, v in out.items()})
     return res
-
-
-def plot_route_costs(sizes, repeats=3, seed=0):
-    """Two log-log panels for N = D = D1 = C = n: bytes held (exact) and time (measured here).
-
-    Returns the matplotlib Figure (the caller shows it). The timings appear only in the figure.
-    """
-    import matplotlib.pyplot as plt
-
-    c = measure_route_costs(sizes, repeats=repeats, seed=seed)
-    n = c["sizes"].astype(float)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.6), constrained_layout=True)
-    ax1.loglog(n, c["formal_bytes"], "o-", label=r"formal: 4-D Jacobians, $24\,n^4$")
-    ax1.loglog(n, c["compact_bytes"], "s-", label=r"compact: dZ2, dA1, dZ1, $24\,n^2$")
-    ax1.set(xlabel="n = N = D = D1 = C", ylabel="bytes", title="Memory of the intermediates")
-    ax2.loglog(n, c["formal_seconds"], "o-", label="formal route")
-    ax2.loglog(n, c["compact_seconds"], "s-", label="compact route")
-    ax2.set(xlabel="n = N = D = D1 = C", ylabel="seconds (best of %d)" % repeats,
-            title="Time for dL/dW1 (this machine)")
-    for ax in (ax1, ax2):
-        ax.legend(fontsize=9)
-        ax.grid(True, which="major", alpha=0.3)
-        ax.set_xticks(n)
-        ax.set_xticklabels([str(int(v)) for v in n])
-        ax.minorticks_off()
-    return fig
-
-
-# ----------------------------------------------------------------------------- scalar recurrence
-
-class ScalarBackward(NamedTuple):
-    """The backward pass of the scalar recurrence (arrays of shape (T,) unless said otherwise).
-
-    loss (float); h (T+1,): h_0..h_T; direct: ∂L_t/∂h_t (the loss term at step t alone);
-    g: total dL/dh_t; delta: (1 - h_t²) g_t; dw_copies: ∂L/∂w_t = δ_t h_{t-1};
-    du_copies: ∂L/∂u_t = δ_t x_t; dw, du: their sums (floats); dh0: dL/dh_0 (float).
-    """
-    loss: float
-    h: np.ndarray
-    direct: np.ndarray
-    g: np.ndarray
-    delta: np.ndarray
-    dw_copies: np.ndarray
-    du_copies: np.ndarray
-    dw: float
-    du: float
-    dh0: float
-
-
-def _check_scalar_rnn(w, u, x, y, h0, last_only):
-    x = as_float_array(x, "x", 1, "(T,)", dtype=np.float64)
-    T = x.shape[0]
-    if T == 0:
-        raise ValueError("x must have shape (T,) with T >= 1 steps: the sequence is empty")
-    w = as_float_array(w, "w", shape_doc="() or (T,)", dtype=np.float64)
-    u = as_float_array(u, "u", shape_doc="() or (T,)", dtype=np.float64)
-    for name, a in (("w", w), ("u", u)):
-        if a.ndim not in (0, 1) or (a.ndim == 1 and a.shape[0] != T):
-            raise ValueError(f"{name} must be a number (shared) or have shape (T,) = ({T},), one copy "
-                             f"per step, got shape {a.shape}")
-    y = as_float_array(y, "y", shape_doc="() or (T,)", dtype=np.float64)
-    if last_only and y.ndim == 0:
-        y = np.full(T, float(y))
-    if y.shape != (T,):
-        raise ValueError(f"y must have shape (T,) = ({T},)" + (" or be a number" if last_only else "")
-                         + f", got shape {y.shape}")
-    h0 = as_float_array(h0, "h0", 0, "() (a number)", dtype=np.float64)
-    if not isinstance(last_only, bool):
-        raise TypeError(f"last_only must be True or False, got {last_only!r}")
-    return np.broadcast_to(w, (T,)), np.broadcast_to(u, (T,)), x, y, float(h0)
-
-
-def scalar_rnn_loss(w, u, x, y, h0=0.0, last_only=False):
-    """L for h_t = tanh(w_t h_{t-1} + u_t x_t), t = 1..T, with L = ½ Σ_t (h_t - y_t)².
-
-    w, u: a number (one shared weight) or shape (T,) (a separate copy per step);
-    x, y: (T,); h0: a number. last_only=True keeps only the last step's term ½ (h_T - y_T)².
-    """
-    w, u, x, y, h = _check_scalar_rnn(w, u, x, y, h0, last_only)
-    T = x.shape[0]
-    loss = 0.0
-    for t in range(T):
-        h = np.tanh(w[t] * h + u[t] * x[t])
-        if not last_only or t == T - 1:
-            loss += 0.5 * (h - y[t]) ** 2
-    return float(loss)
-
-
-def scalar_rnn_backward(w, u, x, y, h0=0.0, last_only=False):
-    """BPTT for the scalar recurrence of ``scalar_rnn_loss`` (same arguments), one copy per step.
-
-    g_t = (h_t - y_t) + w_{t+1} δ_{t+1} (the direct term only where the step has a loss),
-    δ_t = (1 - h_t²) g_t, ∂L/∂w_t = δ_t h_{t-1}, ∂L/∂u_t = δ_t x_t. Returns ScalarBackward.
-    """
-    w, u, x, y, h0 = _check_scalar_rnn(w, u, x, y, h0, last_only)
-    T = x.shape[0]
-    h = np.empty(T + 1)
-    h[0] = h0
-    for t in range(1, T + 1):
-        h[t] = np.tanh(w[t - 1] * h[t - 1] + u[t - 1] * x[t - 1])
-    direct = h[1:] - y
-    if last_only:
-        direct[:-1] = 0.0
-    loss = 0.5 * float(np.sum(direct ** 2))
-    g, delta = np.zeros(T), np.zeros(T)
-    carry = 0.0
-    for t in range(T - 1, -1, -1):           # array index t is math step t + 1
-        g[t] = direct[t] + carry
-        delta[t] = (1.0 - h[t + 1] ** 2) * g[t]
-        carry = w[t] * delta[t]
-    dw_copies = delta * h[:-1]
-    du_copies = delta * x
-    return ScalarBackward(loss, h, direct, g, delta, dw_copies, du_copies,
-                          float(dw_copies.sum()), float(du_copies.sum()), float(carry))

@@ -6,6 +6,7 @@ W (H, H) recurrent, U (H, D) input, V (C, H) output, b (H,), c (C,). Code puts t
 first, so one step reads ``A = H_prev @ W.T + X_t @ U.T + b``; the gradients come back in the
 same orientation, so ``grads.W`` *is* dL/dW.
 """
+
 from typing import NamedTuple
 
 import numpy as np
@@ -14,7 +15,22 @@ from ._validate import as_float_array, check_int, check_shape
 
 
 class Params(NamedTuple):
-    """W (H, H), U (H, D), V (C, H), b (H,), c (C,). Gradients use the same container."""
+    """The five parameters of the RNN, in the math's orientation; gradients use the same container.
+
+    Attributes
+    ----------
+    W : ndarray, shape (H, H)
+        Recurrent weights.
+    U : ndarray, shape (H, D)
+        Input weights.
+    V : ndarray, shape (C, H)
+        Output weights.
+    b : ndarray, shape (H,)
+        Hidden bias.
+    c : ndarray, shape (C,)
+        Output bias.
+    """
+
     W: np.ndarray
     U: np.ndarray
     V: np.ndarray
@@ -53,7 +69,20 @@ def init_params(n_input, n_hidden, n_output, seed=0, scale=None, dtype=np.float6
 
     Weights are drawn from N(0, scale²) with scale = 1/sqrt(fan_in) unless given; biases are
     small (N(0, 0.1²)) so that their gradients are not trivially zero in checks.
-    Returns Params(W (H, H), U (H, D), V (C, H), b (H,), c (C,)).
+
+    Parameters
+    ----------
+    n_input, n_hidden, n_output : int
+        D, H and C, each >= 1.
+    seed : int, optional
+    scale : float, optional
+        The weights' standard deviation (default 1/sqrt(fan_in)).
+    dtype : float32 or float64, optional
+
+    Returns
+    -------
+    Params
+        W (H, H), U (H, D), V (C, H), b (H,), c (C,).
     """
     D = check_int(n_input, "n_input", minimum=1)
     H = check_int(n_hidden, "n_hidden", minimum=1)
@@ -62,20 +91,35 @@ def init_params(n_input, n_hidden, n_output, seed=0, scale=None, dtype=np.float6
     sw = (1.0 / np.sqrt(H)) if scale is None else scale
     su = (1.0 / np.sqrt(D)) if scale is None else scale
     sv = (1.0 / np.sqrt(H)) if scale is None else scale
-    p = Params(W=rng.normal(0, sw, (H, H)), U=rng.normal(0, su, (H, D)), V=rng.normal(0, sv, (C, H)),
-               b=rng.normal(0, 0.1, H), c=rng.normal(0, 0.1, C))
+    p = Params(
+        W=rng.normal(0, sw, (H, H)),
+        U=rng.normal(0, su, (H, D)),
+        V=rng.normal(0, sv, (C, H)),
+        b=rng.normal(0, 0.1, H),
+        c=rng.normal(0, 0.1, C),
+    )
     return p.astype(dtype)
 
 
 def check_params(params):
     """Validate a Params and return it with every array a finite float ndarray of one dtype.
 
-    Raises TypeError when ``params`` is not a Params (or a 5-tuple W, U, V, b, c) or dtypes mix,
-    ValueError when shapes do not fit together: W (H, H), U (H, D), V (C, H), b (H,), c (C,).
+    Parameters
+    ----------
+    params : Params or 5-tuple
+        W (H, H), U (H, D), V (C, H), b (H,), c (C,).
+
+    Returns
+    -------
+    Params
+        TypeError when ``params`` is not a Params (or a 5-tuple) or dtypes mix, ValueError when
+        the shapes do not fit together.
     """
     if not isinstance(params, tuple) or len(params) != 5:
-        raise TypeError("params must be a bptt.Params(W, U, V, b, c), e.g. from bptt.init_params, "
-                        f"got {type(params).__name__}")
+        raise TypeError(
+            "params must be a bptt.Params(W, U, V, b, c), e.g. from bptt.init_params, "
+            f"got {type(params).__name__}"
+        )
     W, U, V, b, c = params
     W = as_float_array(W, "params.W", 2, "(H, H)")
     H = W.shape[0]
@@ -92,5 +136,7 @@ def check_params(params):
     check_shape(c, "params.c", (V.shape[0],), "(C,)")
     dtypes = {a.dtype for a in (W, U, V, b, c)}
     if len(dtypes) > 1:
-        raise TypeError(f"params must all share one dtype (float32 or float64), got {sorted(map(str, dtypes))}")
+        raise TypeError(
+            f"params must all share one dtype (float32 or float64), got {sorted(map(str, dtypes))}"
+        )
     return Params(W, U, V, b, c)

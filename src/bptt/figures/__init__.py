@@ -3,6 +3,7 @@
 Each function draws one figure and says in its docstring which chapter shows it; the chapters
 call them from a folded cell and end it with ``plt.show()``.
 """
+
 import importlib
 
 

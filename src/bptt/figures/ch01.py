@@ -1,48 +1,43 @@
-"""Small plotting helpers shared by the chapters (matplotlib; fonts of 9 pt and more).
+"""The figures of chapter 1 (the dense layer): tanh, its derivative and its Jacobian.
 
 Each function draws into an Axes it is given (or a new one) and returns what it drew on, so a
-chapter can combine panels. Nothing is shown or saved here: the notebook ends with plt.show().
+chapter can combine panels.
 """
+
 import numpy as np
 
-from ._validate import as_float_array
-
-FONT = 10        # axis labels and titles
-SMALL = 9        # legends, annotations, tick labels
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _axes(ax, figsize=(7, 3.5)):
-    if ax is None:
-        _, ax = _plt().subplots(figsize=figsize)
-    return ax
-
-
-def _short(v):
-    """Two decimals without the leading zero: 0.07 -> '.07', -0.5 -> '-.50', 1 -> '1.00'."""
-    text = f"{v:.2f}"
-    return text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
+from .._validate import as_float_array
+from . import style
+from .style import FONT, SMALL, axes, short
 
 
 def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
-    """tanh(a) and tanh'(a) = 1 - tanh²(a) on [-a_max, a_max], saturated region shaded.
+    """tanh(a) and tanh'(a) = 1 − tanh²(a) on [−a_max, a_max], the saturated region shaded.
 
-    ax: a matplotlib Axes or None (a new figure). points: None or a 1-D array of pre-activations
-    (shape (K,)) to mark on the derivative curve. saturation: shade where tanh'(a) < saturation,
-    i.e. where less than that fraction of the incoming gradient passes. Returns the Axes.
+    Drawn in chapter 1 (a panel of ``tanh_jacobian_figure``).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        A new figure when None.
+    points : array_like, shape (K,), optional
+        Pre-activations to mark on the derivative curve.
+    a_max : float, optional
+    saturation : float, optional
+        Shade where tanh'(a) < saturation: less than that fraction of the gradient passes.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     if not (isinstance(a_max, (int, float)) and a_max > 0):
         raise ValueError(f"a_max must be a positive number, got {a_max!r}")
     if not (isinstance(saturation, (int, float)) and 0 < saturation < 1):
         raise ValueError(f"saturation must be a number in (0, 1), got {saturation!r}")
-    ax = _axes(ax)
+    ax = axes(ax)
     a = np.linspace(-a_max, a_max, 801)
     z = np.tanh(a)
-    a_sat = float(np.arctanh(np.sqrt(1.0 - saturation)))      # tanh'(a_sat) = saturation
+    a_sat = float(np.arctanh(np.sqrt(1.0 - saturation)))  # tanh'(a_sat) = saturation
     for lo, hi in ((-a_max, -a_sat), (a_sat, a_max)):
         if hi > lo:
             ax.axvspan(lo, hi, color="0.9", zorder=0)
@@ -55,8 +50,15 @@ def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
         zp = np.tanh(p)
         ax.plot(p, 1.0 - zp * zp, "o", color="k", ms=5, zorder=3, label=r"entries of $y$ (right)")
     if a_sat < a_max:
-        ax.text(-0.97 * a_max, 0.55, f"saturated:\n$\\tanh' < {saturation:g}$", ha="left", va="center",
-                fontsize=SMALL, color="0.3")
+        ax.text(
+            -0.97 * a_max,
+            0.55,
+            f"saturated:\n$\\tanh' < {saturation:g}$",
+            ha="left",
+            va="center",
+            fontsize=SMALL,
+            color="0.3",
+        )
     ax.set_xlim(-a_max, a_max)
     ax.set_ylim(-1.1, 1.15)
     ax.set_xlabel("pre-activation $y$", fontsize=FONT)
@@ -67,13 +69,25 @@ def tanh_and_derivative(ax=None, points=None, a_max=4.0, saturation=0.1):
 
 
 def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annotate_diagonal=True):
-    """Heat map of a 2-D array M (R, C), with a colorbar; entries numbered from 1.
+    """Heat map of a 2-D array with a colorbar; rows and columns numbered from 1.
 
     Non-negative matrices use a white-to-blue scale from 0; others a red-blue scale centred on 0.
-    annotate_diagonal: print the diagonal entries (2 decimals) on the cells. Returns the Axes.
+    Drawn in chapter 1 (a panel of ``tanh_jacobian_figure``).
+
+    Parameters
+    ----------
+    M : array_like, shape (R, C)
+    ax : matplotlib Axes, optional
+    title, xlabel, ylabel : str, optional
+    annotate_diagonal : bool, optional
+        Print the diagonal entries (2 decimals) on the cells.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     M = as_float_array(M, "M", 2, "(R, C)")
-    ax = _axes(ax, figsize=(4, 3.5))
+    ax = axes(ax, figsize=(4, 3.5))
     if M.min() >= 0:
         im = ax.imshow(M, cmap="Blues", vmin=0.0, vmax=max(float(M.max()), 1e-300))
     else:
@@ -84,8 +98,15 @@ def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annota
     if annotate_diagonal:
         hi = float(np.abs(M).max()) or 1.0
         for k in range(min(M.shape)):
-            ax.text(k, k, _short(M[k, k]), ha="center", va="center", fontsize=SMALL,
-                    color="white" if abs(M[k, k]) > 0.6 * hi else "black")
+            ax.text(
+                k,
+                k,
+                short(M[k, k]),
+                ha="center",
+                va="center",
+                fontsize=SMALL,
+                color="white" if abs(M[k, k]) > 0.6 * hi else "black",
+            )
     ax.set_xticks(range(M.shape[1]), [str(j + 1) for j in range(M.shape[1])])
     ax.set_yticks(range(M.shape[0]), [str(i + 1) for i in range(M.shape[0])])
     ax.tick_params(labelsize=SMALL)
@@ -97,19 +118,36 @@ def matrix_heatmap(M, ax=None, title=None, xlabel="column", ylabel="row", annota
 
 
 def tanh_jacobian_figure(y, J):
-    """Chapter 1's figure: tanh and tanh' with the entries of y marked (left), and the Jacobian
-    J = dz/dy of z = tanh(y) as a heat map (right).
+    """tanh and tanh' with the entries of y marked (left), and the Jacobian dz/dy (right).
 
-    y: (H,) pre-activations; J: (H, H), e.g. computed by central differences. Returns the Figure.
+    Drawn in chapter 1.
+
+    Parameters
+    ----------
+    y : array_like, shape (H,)
+        Pre-activations.
+    J : array_like, shape (H, H)
+        The Jacobian of z = tanh(y), e.g. by central differences.
+
+    Returns
+    -------
+    matplotlib Figure
     """
     y = as_float_array(y, "y", 1, "(H,)")
     J = as_float_array(J, "J", 2, "(H, H)")
     if J.shape != (y.size, y.size):
         raise ValueError(f"J must have shape (H, H) = {(y.size, y.size)} to match y, got {J.shape}")
-    plt = _plt()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1.35, 1]})
+    plt = style.plt()
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1.35, 1]}
+    )
     tanh_and_derivative(left, points=y)
-    matrix_heatmap(J, right, title=r"Jacobian $\partial z_i / \partial y_k$ (central differences)",
-                   xlabel=r"$k$ (entry of $y$)", ylabel=r"$i$ (entry of $z$)")
+    matrix_heatmap(
+        J,
+        right,
+        title=r"Jacobian $\partial z_i / \partial y_k$ (central differences)",
+        xlabel=r"$k$ (entry of $y$)",
+        ylabel=r"$i$ (entry of $z$)",
+    )
     fig.tight_layout()
     return fig
