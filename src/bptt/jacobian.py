@@ -370,30 +370,3 @@ def measure_route_costs(sizes, repeats=3, seed=0):
     res = {"sizes": sizes}
     res.update({k: np.array(v) for k, v in out.items()})
     return res
-
-
-def plot_route_costs(sizes, repeats=3, seed=0):
-    """Bytes held (exact) and time (measured here) of both routes, log-log; a Figure.
-
-    Drawn in chapter 2 (its home will be ``bptt.figures.ch02`` once that module exists). The
-    timings appear only in the figure. Arguments as in ``measure_route_costs``.
-    """
-    import matplotlib.pyplot as plt
-
-    c = measure_route_costs(sizes, repeats=repeats, seed=seed)
-    n = c["sizes"].astype(float)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.6), constrained_layout=True)
-    ax1.loglog(n, c["formal_bytes"], "o-", label=r"formal: 4-D Jacobians, $24\,n^4$")
-    ax1.loglog(n, c["compact_bytes"], "s-", label=r"compact: dZ2, dA1, dZ1, $24\,n^2$")
-    ax1.set(xlabel="n = N = D = D1 = C", ylabel="bytes", title="Memory of the intermediates")
-    ax2.loglog(n, c["formal_seconds"], "o-", label="formal route")
-    ax2.loglog(n, c["compact_seconds"], "s-", label="compact route")
-    ax2.set(xlabel="n = N = D = D1 = C", ylabel=f"seconds (best of {repeats})")
-    ax2.set_title("Time for dL/dW1 (this machine)")
-    for ax in (ax1, ax2):
-        ax.legend(fontsize=9)
-        ax.grid(True, which="major", alpha=0.3)
-        ax.set_xticks(n)
-        ax.set_xticklabels([str(int(v)) for v in n])
-        ax.minorticks_off()
-    return fig
