@@ -158,7 +158,7 @@ def draw_unrolled(T=3, kind="many_to_one", ax=None, copies=True, gradients=False
                 ax.annotate("", xy=e + (-0.14, 0), xytext=s + (-0.14, 0), arrowprops=red)
         for t in range(T + 1):
             h = graph.nodes[f"h{t}"]
-            ax.text(h.x - 0.33, h.y - 0.36, rf"$g_{{{t}}}$", color="#c0392b", fontsize=10, ha="center",
+            ax.text(h.x + 0.45, h.y - 0.32, rf"$g_{{{t}}}$", color="#c0392b", fontsize=10, ha="center",
                     va="center")
     for n in graph.nodes.values():
         ax.add_patch(plt.Circle((n.x, n.y), _RADIUS, facecolor=_COLORS[n.role], edgecolor="0.2", lw=1.1,
