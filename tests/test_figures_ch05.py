@@ -1,4 +1,5 @@
 """bptt.figures.ch05: chapter 5's figures draw what their captions say."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,13 +18,13 @@ def test_probability_minus_target_bars_are_the_gradient():
     p = losses.softmax(o)
     assert len(fig.axes) == len(targets)
     for ax, y in zip(fig.axes, targets.values()):
-        heights = [r.get_height() for r in ax.patches]          # ŷ bars, y bars, gradient bars
+        heights = [r.get_height() for r in ax.patches]  # ŷ bars, y bars, gradient bars
         C = len(o)
         np.testing.assert_allclose(heights[:C], p)
-        np.testing.assert_allclose(heights[C:2 * C], y)
-        np.testing.assert_allclose(heights[2 * C:3 * C], y.sum() * p - y)
+        np.testing.assert_allclose(heights[C : 2 * C], y)
+        np.testing.assert_allclose(heights[2 * C : 3 * C], y.sum() * p - y)
         circles = [line for line in ax.lines if line.get_marker() == "o"]
-        assert len(circles) == (0 if abs(y.sum() - 1) < 1e-12 else 1)   # ŷ − y only where it misses
+        assert len(circles) == (0 if abs(y.sum() - 1) < 1e-12 else 1)  # ŷ − y only where it misses
     plt.close(fig)
 
 

@@ -1,4 +1,5 @@
 """The unrolled-graph drawing puts each g_t on the red arrow that carries g_t into h_t."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,5 +18,5 @@ def test_g_labels_sit_between_h_t_and_h_t_plus_1(kind):
     labels = {t.get_text(): t.get_position() for t in ax.texts if t.get_text().startswith("$g_")}
     for t in range(T + 1):
         x, _ = labels[f"$g_{{{t}}}$"]
-        assert nodes[f"h{t}"].x < x < nodes[f"h{t}"].x + 1      # right of h_t: the arrow from h_{t+1}
+        assert nodes[f"h{t}"].x < x < nodes[f"h{t}"].x + 1  # right of h_t: the arrow from h_t+1
     plt.close(ax.figure)
