@@ -1,12 +1,9 @@
 """Chapter 2's figures (bptt.figures.ch02): the roads of a partial and a total derivative, and
 the cost of the two routes to dL/dW1."""
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from bptt.figures import ch02  # noqa: E402
+from bptt.figures import ch02
 
 
 def _bold_arrows(ax):

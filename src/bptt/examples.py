@@ -164,3 +164,15 @@ def cross_validated_network():
     params = init_params(4, 5, 3, seed=1)
     h = np.tanh(np.random.default_rng(2).normal(size=5))
     return params, h
+
+
+def blog_many_to_many():
+    """``blog_network`` with a target at every step: the many-to-many case that post left open.
+
+    The same params, X (1, 3, 2) and h0 (1, 3); targets (1, 3, 2), the last step's being
+    ``blog_network()``'s target and the first two drawn with seed 1. mse loss. Returns a Problem.
+    """
+    prob = blog_network()
+    early = np.random.default_rng(1).normal(size=(1, 2, prob.targets.shape[1]))
+    Y = np.concatenate([early, prob.targets[:, None]], axis=1)
+    return Problem(prob.params, prob.X, Y, prob.h0, "mse", False)

@@ -103,8 +103,8 @@ def _backward_edges(ax, graph):
     for t in range(graph.T + 1):
         h = graph.nodes[f"h{t}"]
         ax.text(
-            h.x - 0.33,
-            h.y - 0.36,
+            h.x + 0.45,
+            h.y - 0.32,
             rf"$g_{{{t}}}$",
             color="#c0392b",
             fontsize=10,
