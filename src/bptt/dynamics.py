@@ -3,15 +3,15 @@
 Math (column vectors, t = 1..T, h_0 given, f the activation):
 
     a_t = W h_{t-1} + U x_t + b,   h_t = f(a_t)
-    ∂h_t/∂h_{t-1} = diag(f'(a_t)) W                         (H, H), the forward Jacobian of one step
-    g_{t-1} = Wᵀ diag(f'(a_t)) g_t                           (no loss at t-1: many-to-one)
-    g_{T-k} = J_kᵀ g_T,   J_k = ∂h_T/∂h_{T-k} = diag(f'_T) W ··· diag(f'_{T-k+1}) W
+    J_t = ∂h_t/∂h_{t-1} = diag(f'(a_t)) W                   (H, H), the forward Jacobian of one step
+    g_{t-1} = J_tᵀ g_t = Wᵀ diag(f'(a_t)) g_t                (no loss at t-1: many-to-one)
+    ∂h_T/∂h_{T-k} = J_T J_{T-1} ··· J_{T-k+1},   g_{T-k} = (∂h_T/∂h_{T-k})ᵀ g_T
     ‖g_{T-k}‖ ≤ (γ ‖W‖₂)ᵏ ‖g_T‖,   γ = sup |f'| (1 for tanh, 1/4 for sigmoid)
 
 Code puts the batch first like the rest of the package: states ``Hs`` (N, T+1, H) hold h_0..h_T,
 derivatives ``Fp`` (N, T, H) hold f'(a_1)..f'(a_T), and a gradient indexed by *lag* holds
-g_{T-k} at position k. The scalar infinite impulse response (IIR) filter of source 004 lives here
-too, and the figures of chapter 7.
+g_{T-k} at position k. The scalar infinite impulse response (IIR) filter (h_0 = 0, impulse at
+t = 1) lives here too, and the figures of chapter 7.
 """
 import numbers
 from typing import NamedTuple
@@ -48,9 +48,9 @@ def _check_square(W, name="W"):
 # ----------------------------------------------------------------------------- the scalar IIR filter
 
 def iir_filter(w, x, h_init=0.0):
-    """Run h_t = w h_{t-1} + x_t for t = 0..len(x)-1, starting from h_{-1} = h_init.
+    """Run h_t = w h_{t-1} + x_t for t = 1..T, starting from h_0 = h_init.
 
-    w: a real scalar. x: (T,) inputs. Returns h (T,) with h[t] = h_t.
+    w: a real scalar. x: (T,) inputs, x[t-1] = x_t. Returns h (T,) with h[t-1] = h_t.
     """
     w = _check_scalar(w, "w")
     h_prev = _check_scalar(h_init, "h_init")
@@ -63,9 +63,9 @@ def iir_filter(w, x, h_init=0.0):
 
 
 def impulse_response(w, n_steps):
-    """h_0..h_{n_steps-1} of h_t = w h_{t-1} + δ_t with h_{-1} = 0: equals wᵗ.
+    """h_1..h_{n_steps} of h_t = w h_{t-1} + x_t with h_0 = 0 and x_t = [t = 1]: equals w^(t-1).
 
-    δ_t is the unit impulse (1 at t = 0, 0 otherwise). Returns an array of shape (n_steps,).
+    [t = 1] is the unit impulse (1 at t = 1, 0 otherwise). Returns (n_steps,), h[t-1] = h_t.
     """
     n = check_int(n_steps, "n_steps", minimum=1)
     x = np.zeros(n)
@@ -164,9 +164,9 @@ def _check_fprime(W, Fp):
 
 
 def jacobian_product(W, Fp, k):
-    """J_k = ∂h_T/∂h_{T-k} = diag(f'_T) W diag(f'_{T-1}) W ··· diag(f'_{T-k+1}) W for each example.
+    """∂h_T/∂h_{T-k} = J_T J_{T-1} ··· J_{T-k+1}, J_t = diag(f'(a_t)) W, for each example.
 
-    W (H, H); Fp (N, T, H) with Fp[:, t-1] = f'(a_t); k an integer in 0..T (J_0 = I).
+    W (H, H); Fp (N, T, H) with Fp[:, t-1] = f'(a_t); k an integer in 0..T (k = 0 gives I).
     Returns (N, H, H).
     """
     W, Fp = _check_fprime(W, Fp)
@@ -300,21 +300,22 @@ def _plt():
 
 
 def plot_impulse_responses(ws=(-0.9, -1.1), n_steps=25):
-    """One panel per w: the impulse response h_t = wᵗ (stems) and its envelope ±|w|ᵗ (dashed)."""
+    """One panel per w: the impulse response h_t = w^(t-1), t = 1..n_steps (stems), and its
+    envelope ±|w|^(t-1) (dashed)."""
     plt = _plt()
     ws = [_check_scalar(w, "ws[i]") for w in ws]
     n = check_int(n_steps, "n_steps", minimum=2)
-    t = np.arange(n)
+    t = np.arange(1, n + 1)
     fig, axes = plt.subplots(1, len(ws), figsize=(7, 3.5), squeeze=False)
     for ax, w in zip(axes[0], ws):
         h = impulse_response(w, n)
         ax.stem(t, h, basefmt=" ")
-        env = np.abs(w) ** t
-        ax.plot(t, env, "k--", lw=1, label=r"envelope $\pm|w|^t$")
+        env = np.abs(w) ** (t - 1)
+        ax.plot(t, env, "k--", lw=1, label=r"envelope $\pm|w|^{t-1}$")
         ax.plot(t, -env, "k--", lw=1)
         kind = "decays" if abs(w) < 1 else ("grows" if abs(w) > 1 else "stays")
         ax.set_title(f"w = {w:g}: |w| {'<' if abs(w) < 1 else '>' if abs(w) > 1 else '='} 1, {kind}", fontsize=10)
-        ax.set_xlabel("t (impulse at t = 0)")
+        ax.set_xlabel("t (impulse at t = 1)")
         ax.set_ylabel(r"$h_t$")
         ax.legend(fontsize=9, loc="upper right")
     fig.tight_layout()
@@ -417,5 +418,5 @@ def plot_contributions(panels, floor=1e-12):
         ax.set_xlabel("step t of the copy of W")
     axes[0][0].set_ylabel("loss step s")
     cb = fig.colorbar(im, ax=list(axes[0]), shrink=0.9)
-    cb.set_label(r"$\log_{10}\|\partial L_s/\partial W^{(t)}\|$", fontsize=9)
+    cb.set_label(r"$\log_{10}\|\partial L_s/\partial W_t\|$", fontsize=9)
     return fig

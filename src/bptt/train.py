@@ -3,8 +3,8 @@
 Gradients and parameters are ``bptt.Params`` (W, U, V, b, c). Clipping treats the five arrays
 as one long vector g, the way Pascanu et al. (2013) state their Algorithm 1:
 
-    norm clipping:        if ‖g‖ ≥ θ:  g ← θ g / ‖g‖        (direction kept, length capped)
-    elementwise clipping: g_i ← min(max(g_i, -c), c)         (as in min-char-rnn, c = 5)
+    norm clipping:        if ‖g‖ ≥ τ:  g ← τ g / ‖g‖        (direction kept, length capped)
+    elementwise clipping: g_i ← min(max(g_i, -κ), κ)         (as in min-char-rnn, κ = 5)
 
 ``window_truncated`` computes the other common truncated gradient (each loss propagated back
 exactly k steps), to compare with the chunks of ``bptt.many_to_many(..., truncate=k)``.
@@ -70,11 +70,11 @@ def cosine(a, b):
 # ----------------------------------------------------------------------------- clipping
 
 def clip_by_norm(grads, threshold):
-    """Norm clipping (Pascanu et al. 2013, Algorithm 1): if ‖g‖ ≥ θ then g ← θ g / ‖g‖.
+    """Norm clipping (Pascanu et al. 2013, Algorithm 1): if ‖g‖ ≥ τ then g ← τ g / ‖g‖.
 
     grads: Params (W (H, H), U (H, D), V (C, H), b (H,), c (C,)); ‖g‖ is the Euclidean norm of all
-    their entries together (``grads.norm()``). threshold: θ > 0.
-    Returns a new Params: the same arrays scaled by min(1, θ / ‖g‖), so the direction is kept.
+    their entries together (``grads.norm()``). threshold: τ > 0.
+    Returns a new Params: the same arrays scaled by min(1, τ / ‖g‖), so the direction is kept.
     """
     grads = _as_params(grads, "grads")
     return _clip_norm(grads, _positive(threshold, "threshold"), grads.norm())
@@ -86,10 +86,10 @@ def _clip_norm(grads, theta, norm):
 
 
 def clip_by_value(grads, limit):
-    """Elementwise clipping (as min-char-rnn does with c = 5): every entry into [-c, c].
+    """Elementwise clipping (as min-char-rnn does with κ = 5): every entry into [-κ, κ].
 
-    grads: Params as in ``clip_by_norm``; limit: c > 0. Returns a new Params; entries with
-    |g_i| > c become ±c, so a gradient with some large and some small entries changes direction.
+    grads: Params as in ``clip_by_norm``; limit: κ > 0. Returns a new Params; entries with
+    |g_i| > κ become ±κ, so a gradient with some large and some small entries changes direction.
     """
     grads = _as_params(grads, "grads")
     return _clip_value(grads, _positive(limit, "limit"))
@@ -185,7 +185,7 @@ def train(params, X, Y, loss="nll", steps=200, batch_size=32, lr=0.1, optimizer=
     ``bptt.many_to_many`` (mse (N, T, C) floats / nll (N, T) ints) or, with last_only=True, of
     ``bptt.many_to_one`` (mse (N, C) / nll (N,)). Each step draws ``batch_size`` rows of X at
     random (seeded), computes the gradient with ``truncate`` (None = full BPTT, k = chunks of k
-    steps), clips it by norm (``clip_norm`` = θ) or elementwise (``clip_value`` = c) if asked,
+    steps), clips it by norm (``clip_norm`` = τ) or elementwise (``clip_value`` = κ) if asked,
     and updates with ``optimizer`` "sgd" or "adam" at learning rate ``lr``. Should an update
     overflow (inf or NaN), training stops there and says so in ``History.stopped_at``.
     Returns History(params, loss (steps,), grad_norm (steps,), clipped (steps,), stopped_at).
@@ -345,11 +345,11 @@ def _circle(x, y):
 
 
 def draw_clipping(vectors, theta, c, ax=None):
-    """2-D picture of norm clipping (θ, circle) against elementwise clipping (c, square).
+    """2-D picture of norm clipping (τ = theta, circle) against elementwise clipping (κ = c, square).
 
     vectors: (M, 2) gradients. Each is drawn in grey, its norm-clipped version in blue (same
-    direction, on the circle if it was longer than θ) and its elementwise-clipped version in
-    orange (inside the square [-c, c]²). Returns the Axes.
+    direction, on the circle if it was longer than τ) and its elementwise-clipped version in
+    orange (inside the square [-κ, κ]²). Returns the Axes.
     """
     G = as_float_array(vectors, "vectors", 2, "(M, 2)")
     if G.shape[1] != 2:
@@ -357,8 +357,8 @@ def draw_clipping(vectors, theta, c, ax=None):
     theta, c = _positive(theta, "theta"), _positive(c, "c")
     ax = _axes(ax, figsize=(4.5, 4.5))
     phi = np.linspace(0, 2 * np.pi, 200)
-    ax.plot(theta * np.cos(phi), theta * np.sin(phi), color="tab:blue", lw=1, ls="--", label=rf"$\|g\| = \theta = {theta:g}$")
-    ax.plot([-c, c, c, -c, -c], [-c, -c, c, c, -c], color="tab:orange", lw=1, ls="--", label=rf"$|g_i| = c = {c:g}$")
+    ax.plot(theta * np.cos(phi), theta * np.sin(phi), color="tab:blue", lw=1, ls="--", label=rf"$\|g\| = \tau = {theta:g}$")
+    ax.plot([-c, c, c, -c, -c], [-c, -c, c, c, -c], color="tab:orange", lw=1, ls="--", label=rf"$|g_i| = \kappa = {c:g}$")
     kw = dict(angles="xy", scale_units="xy", scale=1, width=0.008)
     for i, g in enumerate(G):
         n = np.linalg.norm(g)
@@ -440,7 +440,7 @@ def plot_truncation_gap(ks, curves, T, ax=None):
 def plot_grad_norms(histories, theta=None, ax=None):
     """‖g‖ before clipping against the training step, one line per run (log scale).
 
-    histories: {label: History}; theta: a norm-clipping threshold to draw as a dashed line, or None.
+    histories: {label: History}; theta: a norm-clipping threshold τ to draw as a dashed line, or None.
     Returns the Axes.
     """
     if not histories:
@@ -449,7 +449,7 @@ def plot_grad_norms(histories, theta=None, ax=None):
     for name, h in histories.items():
         ax.semilogy(h.grad_norm, lw=0.8, label=name)
     if theta is not None:
-        ax.axhline(theta, color="0.3", ls="--", lw=1, label=f"theta = {theta:g}")
+        ax.axhline(theta, color="0.3", ls="--", lw=1, label=f"τ = {theta:g}")
     ax.set_xlabel("training step")
     ax.set_ylabel("||g|| before clipping")
     ax.set_title("Gradient norms during training")
