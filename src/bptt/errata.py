@@ -4,8 +4,10 @@
   Perturb h_t, run every later step again from the perturbed state, and difference the part of
   the loss that can change (L_t and every later loss). Nothing downstream is held fixed, so the
   number is the *total* derivative, whatever the formula under test calls it.
-- ``source001_dyhat1_dh``: source 001's expanded ∂ŷ₁/∂h_j, read as written (each exponential after
-  the first carries row 1 of V instead of its own row) or corrected.
+- ``source001_dyhat1_dh``: the Cross Validated question's expanded ∂ŷ₁/∂h_j, read as written (each
+  exponential after the first carries row 1 of V instead of its own row) or corrected.
+- ``table_cells``: the cells of a Markdown table as the page renders them, so that the appendix's
+  summary table can be checked against the numbers its cells compute.
 
 Shapes follow ``bptt.rnn``: params a Params (W (H, H), U (H, D), V (C, H), b (H,), c (C,)),
 X (N, T, D) batch first, targets as in ``bptt.rnn.loss_and_grads``; the loss is summed over the
@@ -18,7 +20,7 @@ from . import rnn as _rnn
 from ._validate import as_float_array, check_int, check_shape
 from .gradcheck import numerical_gradient
 
-__all__ = ["tail_loss", "total_grad_h", "source001_dyhat1_dh"]
+__all__ = ["tail_loss", "total_grad_h", "source001_dyhat1_dh", "table_cells"]
 
 
 def _check_step(t, T):
@@ -88,3 +90,30 @@ def source001_dyhat1_dh(V, c, h, as_written=True):
     S = e.sum()
     E = np.exp(c + V[0] @ h - m) if as_written else e        # the slip: v_1i for every k
     return (V[0] * e[0] * S - (V.T @ E) * e[0]) / S ** 2
+
+
+def table_cells(markdown):
+    """The body rows of every table in ``markdown``, each a list of its cells' text as rendered.
+
+    markdown: a str. Parsed by markdown-it-py, the parser MyST uses, with tables on, so a cell
+    splits exactly where the page's does (an unescaped ``|`` inside a cell starts a new cell).
+    A cell's text is what a reader sees: text and code spans, without emphasis marks; a MyST
+    role such as {ref}`label` reads "{ref}label". Header rows are left out.
+    Returns a list of lists of str.
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a str, got {type(markdown).__name__}")
+    from markdown_it import MarkdownIt
+
+    rows, row, in_body = [], None, False
+    for tok in MarkdownIt("commonmark").enable("table").parse(markdown):
+        if tok.type in ("tbody_open", "tbody_close"):
+            in_body = tok.type == "tbody_open"
+        elif in_body and tok.type == "tr_open":
+            row = []
+        elif in_body and tok.type == "tr_close":
+            rows.append(row)
+        elif in_body and tok.type == "inline":
+            row.append("".join(c.content for c in tok.children or ()
+                               if c.type in ("text", "code_inline", "html_inline")))
+    return rows
