@@ -78,7 +78,7 @@ def test_tail_loss_rejects_bad_input():
 def test_corrected_expansion_is_the_first_row_of_the_jacobian(C, H, seed, scale):
     rng = np.random.default_rng(seed)
     V, c, h = rng.normal(size=(C, H)) * scale, rng.normal(size=C), np.tanh(rng.normal(size=H))
-    right = E.source001_dyhat1_dh(V, c, h, as_written=False)
+    right = E.expanded_dyhat1_dh(V, c, h, as_written=False)
     J = losses.output_jacobian(losses.softmax(V @ h + c), V)
     assert np.allclose(right, J[0], rtol=1e-10, atol=1e-14)
 
@@ -87,27 +87,27 @@ def test_corrected_expansion_matches_central_differences():
     rng = np.random.default_rng(1)
     V, c, h = rng.normal(size=(3, 5)), rng.normal(size=3), np.tanh(rng.normal(size=5))
     fd = numerical_gradient(lambda: losses.softmax(V @ h + c)[0], h)
-    assert rel_error(E.source001_dyhat1_dh(V, c, h, as_written=False), fd) < TOL
-    assert rel_error(E.source001_dyhat1_dh(V, c, h, as_written=True), fd) > 0.1
+    assert rel_error(E.expanded_dyhat1_dh(V, c, h, as_written=False), fd) < TOL
+    assert rel_error(E.expanded_dyhat1_dh(V, c, h, as_written=True), fd) > 0.1
 
 
 def test_as_written_is_right_exactly_when_every_row_of_V_is_row_one():
     rng = np.random.default_rng(2)
     row, c, h = rng.normal(size=4), rng.normal(size=3), rng.normal(size=4)
     V = np.tile(row, (3, 1))
-    assert np.allclose(E.source001_dyhat1_dh(V, c, h), E.source001_dyhat1_dh(V, c, h, as_written=False))
+    assert np.allclose(E.expanded_dyhat1_dh(V, c, h), E.expanded_dyhat1_dh(V, c, h, as_written=False))
 
 
 def test_no_overflow_for_large_logits():
     V, c, h = np.array([[400.0, 0.0], [0.0, 300.0]]), np.array([500.0, 0.0]), np.array([1.0, 1.0])
-    assert np.all(np.isfinite(E.source001_dyhat1_dh(V, c, h)))
-    assert np.all(np.isfinite(E.source001_dyhat1_dh(V, c, h, as_written=False)))
+    assert np.all(np.isfinite(E.expanded_dyhat1_dh(V, c, h)))
+    assert np.all(np.isfinite(E.expanded_dyhat1_dh(V, c, h, as_written=False)))
 
 
 def test_expansion_rejects_bad_shapes():
     with pytest.raises(ValueError, match=r"c must have shape \(C,\)"):
-        E.source001_dyhat1_dh(np.ones((3, 5)), np.ones(2), np.ones(5))
+        E.expanded_dyhat1_dh(np.ones((3, 5)), np.ones(2), np.ones(5))
     with pytest.raises(ValueError, match=r"h must have shape \(H,\)"):
-        E.source001_dyhat1_dh(np.ones((3, 5)), np.ones(3), np.ones(4))
+        E.expanded_dyhat1_dh(np.ones((3, 5)), np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match=r"V must have shape \(C, H\)"):
-        E.source001_dyhat1_dh(np.ones(3), np.ones(3), np.ones(4))
+        E.expanded_dyhat1_dh(np.ones(3), np.ones(3), np.ones(4))

@@ -4,7 +4,7 @@
   Perturb h_t, run every later step again from the perturbed state, and difference the part of
   the loss that can change (L_t and every later loss). Nothing downstream is held fixed, so the
   number is the *total* derivative, whatever the formula under test calls it.
-- ``source001_dyhat1_dh``: the Cross Validated question's expanded ∂ŷ₁/∂h_j, read as written (each
+- ``expanded_dyhat1_dh``: the Cross Validated question's expanded ∂ŷ₁/∂h_j, read as written (each
   exponential after the first carries row 1 of V instead of its own row) or corrected.
 - ``table_cells``: the cells of a Markdown table as the page renders them, so that the appendix's
   summary table can be checked against the numbers its cells compute.
@@ -20,7 +20,7 @@ from . import rnn as _rnn
 from ._validate import as_float_array, check_int, check_shape
 from .gradcheck import numerical_gradient
 
-__all__ = ["tail_loss", "total_grad_h", "source001_dyhat1_dh", "table_cells"]
+__all__ = ["tail_loss", "total_grad_h", "expanded_dyhat1_dh", "table_cells"]
 
 
 def _check_step(t, T):
@@ -67,7 +67,7 @@ def total_grad_h(params, X, targets, t, loss="mse", h0=None, last_only=False, ep
     return numerical_gradient(lambda: tail_loss(params, X, targets, t, h, loss, last_only), h, eps)
 
 
-def source001_dyhat1_dh(V, c, h, as_written=True):
+def expanded_dyhat1_dh(V, c, h, as_written=True):
     """∂ŷ₁/∂h_j for j = 1..H from source 001's expanded quotient rule, ŷ = softmax(V h + c).
 
     V (C, H), c (C,), h (H,). Returns (H,), entry j = ∂ŷ₁/∂h_j, from
