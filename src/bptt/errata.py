@@ -68,7 +68,7 @@ def total_grad_h(params, X, targets, t, loss="mse", h0=None, last_only=False, ep
 
 
 def expanded_dyhat1_dh(V, c, h, as_written=True):
-    """∂ŷ₁/∂h_j for j = 1..H from the Cross Validated question's expanded quotient rule, ŷ = softmax(V h + c).
+    """∂ŷ₁/∂h_j, j = 1..H, by the Cross Validated question's expanded quotient rule; ŷ = softmax(V h + c).
 
     V (C, H), c (C,), h (H,). Returns (H,), entry j = ∂ŷ₁/∂h_j, from
         [v_1j e^{o_1} S − (Σ_k v_kj E_k) e^{o_1}] / S²,   S = Σ_k e^{o_k},
