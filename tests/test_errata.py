@@ -111,7 +111,7 @@ def test_tail_loss_rejects_bad_input():
 def test_corrected_expansion_is_the_first_row_of_the_jacobian(C, H, seed, scale):
     rng = np.random.default_rng(seed)
     V, c, h = rng.normal(size=(C, H)) * scale, rng.normal(size=C), np.tanh(rng.normal(size=H))
-    right = E.quotient_rule_dyhat1_dh(V, c, h, as_written=False)
+    right = E.expanded_dyhat1_dh(V, c, h, as_written=False)
     J = losses.output_jacobian(losses.softmax(V @ h + c), V)
     assert np.allclose(right, J[0], rtol=1e-10, atol=1e-14)
 
@@ -120,8 +120,8 @@ def test_corrected_expansion_matches_central_differences():
     rng = np.random.default_rng(1)
     V, c, h = rng.normal(size=(3, 5)), rng.normal(size=3), np.tanh(rng.normal(size=5))
     fd = numerical_gradient(lambda: losses.softmax(V @ h + c)[0], h)
-    assert rel_error(E.quotient_rule_dyhat1_dh(V, c, h, as_written=False), fd) < TOL
-    assert rel_error(E.quotient_rule_dyhat1_dh(V, c, h, as_written=True), fd) > 0.1
+    assert rel_error(E.expanded_dyhat1_dh(V, c, h, as_written=False), fd) < TOL
+    assert rel_error(E.expanded_dyhat1_dh(V, c, h, as_written=True), fd) > 0.1
 
 
 def test_as_written_is_right_exactly_when_every_row_of_V_is_row_one():
@@ -129,20 +129,28 @@ def test_as_written_is_right_exactly_when_every_row_of_V_is_row_one():
     row, c, h = rng.normal(size=4), rng.normal(size=3), rng.normal(size=4)
     V = np.tile(row, (3, 1))
     assert np.allclose(
-        E.quotient_rule_dyhat1_dh(V, c, h), E.quotient_rule_dyhat1_dh(V, c, h, as_written=False)
+        E.expanded_dyhat1_dh(V, c, h), E.expanded_dyhat1_dh(V, c, h, as_written=False)
     )
 
 
 def test_no_overflow_for_large_logits():
     V, c, h = np.array([[400.0, 0.0], [0.0, 300.0]]), np.array([500.0, 0.0]), np.array([1.0, 1.0])
-    assert np.all(np.isfinite(E.quotient_rule_dyhat1_dh(V, c, h)))
-    assert np.all(np.isfinite(E.quotient_rule_dyhat1_dh(V, c, h, as_written=False)))
+    assert np.all(np.isfinite(E.expanded_dyhat1_dh(V, c, h)))
+    assert np.all(np.isfinite(E.expanded_dyhat1_dh(V, c, h, as_written=False)))
 
 
 def test_expansion_rejects_bad_shapes():
     with pytest.raises(ValueError, match=r"c must have shape \(C,\)"):
-        E.quotient_rule_dyhat1_dh(np.ones((3, 5)), np.ones(2), np.ones(5))
+        E.expanded_dyhat1_dh(np.ones((3, 5)), np.ones(2), np.ones(5))
     with pytest.raises(ValueError, match=r"h must have shape \(H,\)"):
-        E.quotient_rule_dyhat1_dh(np.ones((3, 5)), np.ones(3), np.ones(4))
+        E.expanded_dyhat1_dh(np.ones((3, 5)), np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match=r"V must have shape \(C, H\)"):
-        E.quotient_rule_dyhat1_dh(np.ones(3), np.ones(3), np.ones(4))
+        E.expanded_dyhat1_dh(np.ones(3), np.ones(3), np.ones(4))
+
+
+def test_table_cells_split_where_the_page_does():
+    md = "| a | b |\n|---|---|\n| `x` | 1.5 |\n| *y* | w = −1.1: \\|h\\| = 2 |\n"
+    assert E.table_cells(md) == [["x", "1.5"], ["y", "w = −1.1: |h| = 2"]]
+    assert E.table_cells("| a | b |\n|---|---|\n| w: |h| | 2 |\n")[0][:2] == ["w:", "h"]
+    with pytest.raises(TypeError, match="markdown must be a str"):
+        E.table_cells(None)

@@ -4,9 +4,10 @@
   definition. Perturb h_t, run every later step again from the perturbed state, and difference
   the part of the loss that can change (L_t and every later loss). Nothing downstream is held
   fixed, so the number is the *total* derivative, whatever the formula under test calls it.
-- ``quotient_rule_dyhat1_dh``: the expanded quotient rule for ∂ŷ₁/∂h_j of *Derivative of softmax
-  with respect to its input*, read as written (each exponential after the first carries row 1 of
-  V instead of its own row) or corrected.
+- ``expanded_dyhat1_dh``: the Cross Validated question's expanded ∂ŷ₁/∂h_j, read as written
+  (each exponential after the first carries row 1 of V instead of its own row) or corrected.
+- ``table_cells``: the cells of a Markdown table as the page renders them, so that the appendix's
+  summary table can be checked against the numbers its cells compute.
 
 Shapes follow ``bptt.rnn``: X (N, T, D) batch first; the loss is summed over the steps that
 carry one and averaged over the batch.
@@ -21,7 +22,7 @@ from ._problem import check_problem
 from ._validate import as_float_array, check_int, check_shape
 from .gradcheck import numerical_gradient
 
-__all__ = ["tail_loss", "total_grad_h", "quotient_rule_dyhat1_dh"]
+__all__ = ["tail_loss", "total_grad_h", "expanded_dyhat1_dh", "table_cells"]
 
 
 def _check_step(t, T):
@@ -99,11 +100,11 @@ def total_grad_h(params, X, targets, t, loss="mse", h0=None, last_only=False, ep
     return numerical_gradient(lambda: tail_loss(params, X, targets, t, h, loss, last_only), h, eps)
 
 
-def quotient_rule_dyhat1_dh(V, c, h, as_written=True):
+def expanded_dyhat1_dh(V, c, h, as_written=True):
     """∂ŷ₁/∂h_j for j = 1..H from the expanded quotient rule, ŷ = softmax(V h + c).
 
     Entry j is [v_1j e^{o_1} S − (Σ_k v_kj E_k) e^{o_1}] / S², S = Σ_k e^{o_k}, with
-    E_k = exp(c_k + Σ_i v_1i h_i) as written in *Derivative of softmax with respect to its input*
+    E_k = exp(c_k + Σ_i v_1i h_i) as written in the Cross Validated question
     (row 1 of V in every exponential: right for k = 1, wrong for k ≥ 2), or E_k = exp(o_k) when
     ``as_written`` is False (right). All exponentials are shifted by max(o) first; the quotient
     does not change, nothing overflows.
@@ -133,3 +134,30 @@ def quotient_rule_dyhat1_dh(V, c, h, as_written=True):
     S = e.sum()
     E = np.exp(c + V[0] @ h - m) if as_written else e  # the slip: v_1i for every k
     return (V[0] * e[0] * S - (V.T @ E) * e[0]) / S**2
+
+
+def table_cells(markdown):
+    """The body rows of every table in ``markdown``, each a list of its cells' text as rendered.
+
+    markdown: a str. Parsed by markdown-it-py, the parser MyST uses, with tables on, so a cell
+    splits exactly where the page's does (an unescaped ``|`` inside a cell starts a new cell).
+    A cell's text is what a reader sees: text and code spans, without emphasis marks; a MyST
+    role such as {ref}`label` reads "{ref}label". Header rows are left out.
+    Returns a list of lists of str.
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a str, got {type(markdown).__name__}")
+    from markdown_it import MarkdownIt
+
+    rows, row, in_body = [], None, False
+    for tok in MarkdownIt("commonmark").enable("table").parse(markdown):
+        if tok.type in ("tbody_open", "tbody_close"):
+            in_body = tok.type == "tbody_open"
+        elif in_body and tok.type == "tr_open":
+            row = []
+        elif in_body and tok.type == "tr_close":
+            rows.append(row)
+        elif in_body and tok.type == "inline":
+            row.append("".join(c.content for c in tok.children or ()
+                               if c.type in ("text", "code_inline", "html_inline")))
+    return rows

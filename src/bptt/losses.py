@@ -118,8 +118,8 @@ def softmax_jacobian(p):
 def output_jacobian(p, V):
     """dŷ/dh = (diag(p) − p pᵀ) V for ŷ = softmax(V h + c), evaluated at p = ŷ.
 
-    Row k equals −p_k Vᵀ(p − e_k) transposed, the per-component form of the question in
-    *Derivative of softmax with respect to its input*.
+    Row k equals −p_k Vᵀ(p − e_k) transposed, the per-component form of the Cross Validated
+    question on Goodfellow et al.'s §10.2.2.
 
     Parameters
     ----------
