@@ -158,6 +158,11 @@ def table_cells(markdown):
         elif in_body and tok.type == "tr_close":
             rows.append(row)
         elif in_body and tok.type == "inline":
-            row.append("".join(c.content for c in tok.children or ()
-                               if c.type in ("text", "code_inline", "html_inline")))
+            row.append(
+                "".join(
+                    c.content
+                    for c in tok.children or ()
+                    if c.type in ("text", "code_inline", "html_inline")
+                )
+            )
     return rows
