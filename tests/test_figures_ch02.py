@@ -1,4 +1,5 @@
 """Chapter 2's figure (bptt.figures.ch02): the roads of a partial and of a total derivative."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,8 +10,11 @@ from bptt.figures import ch02  # noqa: E402
 
 def _bold_arrows(ax):
     """(start, end) of the arrows drawn thicker than the grey background edges."""
-    return [(a.xyann, a.xy) for a in ax.texts
-            if getattr(a, "arrow_patch", None) is not None and a.arrow_patch.get_linewidth() > 2]
+    return [
+        (a.xyann, a.xy)
+        for a in ax.texts
+        if getattr(a, "arrow_patch", None) is not None and a.arrow_patch.get_linewidth() > 2
+    ]
 
 
 def test_paths_figure_draws_one_road_then_two_then_two_copies():
