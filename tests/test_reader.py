@@ -9,8 +9,6 @@ For each built edition (`_build/html`, and `_build/student/html` when it has bee
 - the cheat sheet prints on at most two A4 pages (headless Chromium; skipped with a printed
   reason when there is none, except in CI).
 
-Pages still being rewritten by other helpers are listed in PENDING: a failure there is a printed
-skip outside CI and a failure in CI (CI=true). Remove a page from PENDING when its rewrite lands.
 """
 
 import os
@@ -29,20 +27,6 @@ FORBIDDEN = re.compile(r"audit|source 00", re.IGNORECASE)
 FILE_LIKE = re.compile(r"^\S*\.(png|jpe?g|gif|svg|webp|pdf)$|^\S*/\S*$", re.IGNORECASE)
 CHEATSHEET = "book/cheatsheet.html"
 FRONT = "book/intro.html"
-# Assignment pages the grader rewrite (issue 14) is still bringing to these rules.
-PENDING = {
-    f"book/exercises/{n}.html"
-    for n in (
-        "01_dense_backward",
-        "02_partial_total",
-        "03_gradient_check",
-        "04_many_to_one",
-        "05_softmax_nll",
-        "06_many_to_many",
-        "07_gradient_norms",
-        "08_truncation_clipping",
-    )
-}
 CHROMIUM = next(
     (
         p
@@ -132,14 +116,9 @@ def exercise_problems(soup):
 
 
 def report(edition, page, problems):
-    """Fail with the problems; on a page another helper is still rewriting, skip outside CI."""
-    if not problems:
-        return
-    text = f"{edition}:{page}: " + "; ".join(problems)
-    if page in PENDING and not IN_CI:
-        print(f"\nSKIPPING (another helper's page, not yet rewritten; fails in CI): {text}")
-        pytest.skip(f"another helper's page, pending its rewrite: {text}")
-    pytest.fail(text)
+    """Fail with the problems found on one page of one edition."""
+    if problems:
+        pytest.fail(f"{edition}:{page}: " + "; ".join(problems))
 
 
 def test_an_edition_is_built():
