@@ -82,6 +82,16 @@ KINDS = {
     "no_truncation": "no truncation",
     "sliding_window": "sliding-window truncation",
     "changed_input": "changed its input",
+    "dtype": "wrong dtype",
+    "reset_state": "state reset at chunk starts",
+    "threshold_ignored": "threshold ignored",
+    "no_clip": "not clipped",
+    "per_example": "one norm per example",
+    "max_entry": "largest entry instead of spectral norm",
+    "no_shift": "softmax without the max shift",
+    "log_of_softmax": "log of softmax instead of log-softmax",
+    "step_ignored": "eps ignored",
+    "outer": "outer product p pᵀ",
     "none": "returned None",
     "mistake": "Likely mistake",       # a mistake given as {cause sentence: value}
 }
@@ -265,6 +275,11 @@ def _compare(got, ref, mutants=(), numeric=None, n_batch=None, bias=False, time_
                         f"{symbol} is None: the function must return it"
                         f"{' (the bias gradient is the sum of δ over the batch and the steps)' if bias else ''}. "
                         f"{_label('bias' if bias else 'shape')}")
+    kind_of = getattr(np.asarray(got) if not isinstance(got, (list, tuple)) else np.zeros(0), "dtype", None)
+    if kind_of is not None and (kind_of.kind in "bcOSU" or kind_of == np.float32 or kind_of == np.float16):
+        what = {"b": "True/False values", "c": "complex numbers", "f": f"{kind_of} numbers (use float64)"}
+        raise _Mismatch("dtype", f"{symbol} holds {what.get(kind_of.kind, f'{kind_of} values, not numbers')}. "
+                        f"{_label('dtype')}")
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -344,6 +359,8 @@ def _check_outputs(name, results, specs, note=""):
 
 
 def _scalar(value, name, label):
+    if value is None:
+        raise CheckFailed(f"{name}: {label} is None: return the number itself.\n{_label('none')}", "none")
     try:
         return float(np.asarray(value, dtype=float))
     except (TypeError, ValueError):

@@ -1,95 +1,69 @@
-"""The mistake models the BPTT checks share (assignments 3, 4, 6 and 8)."""
+"""The mistake models the BPTT checks share (assignments 3, 4, 6 and 8).
+
+Each named mistake is a :class:`bptt.switches.Switches` of the one teaching BPTT loop
+(``bptt.rnn.backward_details``) with the sentence a student can act on; the checks compare a
+student's gradients with each model's and name the one they reproduce.
+"""
+
 import numpy as np
 
 from ..data import random_problem
 from ..gradcheck import numerical_gradient
-from ..losses import softmax as _softmax
 from ..params import Params
-from .engine import TOL, CheckFailed, _call, _check_outputs, _compare, _finish, _label, _Mismatch, _passed, _scalar, _unpack
+from ..rnn import backward_details
+from ..switches import Switches
+from .engine import _check_outputs, _unpack
+
+_TANH = "δ_t = (1 - h_t²) ⊙ g_t"
+# name -> (kind, sentence, the Switches fields of that mistake)
+RNN_MISTAKES = {
+    "tanh": ("tanh", f"It matches BPTT without the factor tanh'(a_t) = 1 - h_t²: {_TANH}.",
+             dict(tanh_prime="1")),
+    "tanh_weights": ("tanh", "tanh' is missing in the weight gradients only: dW, dU and db are sums "
+                     f"of δ_t terms, with {_TANH}, not g_t.", dict(tanh_prime="1", tanh_prime_in="weights")),
+    "tanh_carry": ("tanh", "tanh' is missing in the carry only: the gradient sent back to step t-1 is "
+                   f"Wᵀ δ_t with {_TANH} (batch first: delta @ W), not Wᵀ g_t.",
+                   dict(tanh_prime="1", tanh_prime_in="carry")),
+    "one_minus_h": ("tanh", "It uses 1 - h_t where tanh' is 1 - h_t² (h squared).", dict(tanh_prime="1-h")),
+    "direct_only": ("accumulation", "It matches BPTT with the direct term only: g_t must also collect the "
+                    "carry Wᵀ δ_{t+1} from step t+1 (batch first: delta_next @ W), so the gradient flows "
+                    "back across steps.", dict(carry="none")),
+    "last_step_only": ("accumulation", "It equals the last step's term alone (δ_T h_{T-1}ᵀ for dW). W, U and "
+                       "b are used at every step (dummy copies), so their gradients are sums over t = 1..T.",
+                       dict(weight_steps="last_step")),
+    "assign": ("accumulation", "It equals the first step's term alone: `=` where `+=` belongs, so each step "
+               "overwrote the sum of the later ones. The gradients of W, U and b are sums over t.",
+               dict(accumulate=False)),
+    "last_loss_only": ("accumulation", "It matches the gradient of the last step's loss L_T alone; the loss "
+                       "is Σ_t L_t, so every step's output sends a direct term into g_t.",
+                       dict(loss_steps="last_step")),
+    "off_by_one": ("off_by_one", "It matches Σ_t δ_t h_tᵀ: in a_t = W h_{t-1} + U x_t + b, W multiplies "
+                   "h_{t-1}, so dL/dW = Σ_t δ_t h_{t-1}ᵀ (batch first: delta.T @ H[t-1]).", dict(dW_input="h")),
+    "off_by_one_rec": ("off_by_one", "It uses tanh' at h_{t-1}: the factor of step t is 1 - h_t², the "
+                       "derivative of h_t = tanh(a_t).", dict(tanh_prime="1-h_prev^2")),
+    "transposed_rec": ("transposed", "It carries the gradient back with W instead of Wᵀ: batch first, the "
+                       "carry is delta @ W, not delta @ W.T.", dict(carry="W delta")),
+    "sum": ("batch", "It matches the gradient of the loss summed over the batch: the loss is the mean over "
+            "the N sequences, so dL/do_t = (ŷ_t - y_t)/N.", dict(batch="sum")),
+    "ignore_h0": ("h0", "It matches the gradient computed from h_0 = 0: start the recurrence from the h0 you "
+                  "are given.", dict(ignore_h0=True)),
+    "no_truncation": ("no_truncation", "It equals full BPTT: with truncate=k the gradient must stop at the "
+                      "start of each chunk of k steps (t = 1, k+1, 2k+1, ...), the state does not.",
+                      dict(cut_carry=False)),
+    "trunc_late": ("off_by_one", "Your chunks start one step late (at t = 2, k+2, ...): the chunks are steps "
+                   "1..k, k+1..2k, ..., so the gradient stops between step k and step k+1 (0-based: no carry "
+                   "out of step index t when t % k == 0 and t > 0).", dict(window_shift=1)),
+    "trunc_early": ("off_by_one", "Your chunks start one step early (at t = k, 2k, ...): the chunks are steps "
+                    "1..k, k+1..2k, ..., so the gradient stops between step k and step k+1 (0-based: no carry "
+                    "out of step index t when t % k == 0 and t > 0).", dict(window_shift=-1)),
+    "reset_state": ("reset_state", "It matches a forward pass that restarts the state from zeros at each "
+                    "chunk: truncation cuts the gradient only; the state h_t is carried across chunks.",
+                    dict(reset_state=True)),
+}
 
 
 def _tiny_rnn(seed, N=3, T=4, D=3, H=4, C=3, loss="mse", last_only=False):
     return random_problem(N, T, D, H, C, seed=seed, loss=loss, last_only=last_only, scale=0.8)
-
-
-def _rnn_variant(params, X, targets, loss="mse", last_only=False, h0=None, truncate=None, mistake=None):
-    """Per-step BPTT with one mistake planted (mistake=None: the right answer).
-
-    Returns (grads: Params, G: (N, T, H) the g_t used). Mistakes: "tanh", "direct_only",
-    "last_step_only", "last_loss_only", "off_by_one" (δ_t h_tᵀ), "off_by_one_rec" (tanh' at h_{t-1}),
-    "transposed_rec" (δ W → δ Wᵀ), "sum" (no 1/N), "ignore_h0", "no_truncation", "trunc_shift".
-    """
-    W, U, V, b, c = params
-    N, T, _ = X.shape
-    H = W.shape[0]
-    if h0 is None or mistake == "ignore_h0":
-        h0 = np.zeros((N, H))
-    hs = [h0]
-    for t in range(T):
-        hs.append(np.tanh(hs[-1] @ W.T + X[:, t] @ U.T + b))
-    div = 1.0 if mistake == "sum" else float(N)
-    dos = [None] * T
-    steps = [T - 1] if (last_only or mistake == "last_loss_only") else range(T)
-    for t in steps:
-        tgt = targets if last_only else targets[:, t]
-        o = hs[t + 1] @ V.T + c
-        if loss == "mse":
-            d = o - tgt
-        else:
-            d = _softmax(o)
-            d[np.arange(N), tgt] -= 1.0
-        dos[t] = d / div
-    dW, dU, dV = np.zeros_like(W), np.zeros_like(U), np.zeros_like(V)
-    db, dc = np.zeros_like(b), np.zeros_like(c)
-    G = np.zeros((N, T, H))
-    carry = np.zeros((N, H))
-    k = None if mistake == "no_truncation" else truncate
-    for t in reversed(range(T)):
-        direct = np.zeros((N, H))
-        if dos[t] is not None:
-            dV += dos[t].T @ hs[t + 1]
-            dc += dos[t].sum(axis=0)
-            direct = dos[t] @ V
-        g = direct if mistake == "direct_only" else direct + carry
-        G[:, t] = g
-        if mistake == "tanh":
-            d = g
-        elif mistake == "off_by_one_rec":
-            d = g * (1 - hs[t] ** 2)
-        else:
-            d = g * (1 - hs[t + 1] ** 2)
-        if mistake != "last_step_only" or t == T - 1:
-            dW += d.T @ (hs[t + 1] if mistake == "off_by_one" else hs[t])
-            dU += d.T @ X[:, t]
-            db += d.sum(axis=0)
-        carry = d @ W.T if mistake == "transposed_rec" else d @ W
-        if k is not None:
-            cut = (t + 1) % k == 0 if mistake == "trunc_shift" else (t % k == 0 and t > 0)
-            if cut:
-                carry = np.zeros_like(carry)
-    return Params(dW, dU, dV, db, dc), G
-
-
-def _sliding_window(params, X, Y, k):
-    """The other truncation scheme: each loss L_t sends its gradient back through at most k steps."""
-    W, U, V, b, c = params
-    N, T, _ = X.shape
-    hs = [np.zeros((N, W.shape[0]))]
-    for t in range(T):
-        hs.append(np.tanh(hs[-1] @ W.T + X[:, t] @ U.T + b))
-    grads = [np.zeros_like(p) for p in params]
-    for t in range(T):
-        do = (hs[t + 1] @ V.T + c - Y[:, t]) / N
-        grads[2] += do.T @ hs[t + 1]
-        grads[4] += do.sum(axis=0)
-        g = do @ V
-        for s in range(t, max(-1, t - k), -1):
-            d = g * (1 - hs[s + 1] ** 2)
-            grads[0] += d.T @ hs[s]
-            grads[1] += d.T @ X[:, s]
-            grads[3] += d.sum(axis=0)
-            g = d @ W
-    return Params(*grads)
 
 
 def _numeric_params(loss_of_params, params):
@@ -97,36 +71,14 @@ def _numeric_params(loss_of_params, params):
     return Params(*(numerical_gradient(lambda: loss_of_params(work), p) for p in work))
 
 
-_MISTAKE_TEXT = {
-    "tanh": ("tanh", "It matches BPTT without the factor tanh'(a_t) = 1 - h_t²: δ_t = (1 - h_t²) ⊙ g_t."),
-    "direct_only": ("accumulation", "It matches BPTT with the direct term only: g_t must also collect the carry "
-                    "Wᵀ δ_{t+1} from step t+1 (batch first: delta_next @ W), so the gradient flows back across steps."),
-    "last_step_only": ("accumulation", "It equals the last step's term alone (δ_T h_{T-1}ᵀ for dW). W, U and b are "
-                       "used at every step (dummy copies), so their gradients are sums over t = 1..T."),
-    "last_loss_only": ("accumulation", "It matches the gradient of the last step's loss L_T alone; the loss is "
-                       "Σ_t L_t, so every step's output sends a direct term into g_t."),
-    "off_by_one": ("off_by_one", "It matches Σ_t δ_t h_tᵀ: in a_t = W h_{t-1} + U x_t + b, W multiplies h_{t-1}, "
-                   "so dL/dW = Σ_t δ_t h_{t-1}ᵀ (batch first: delta.T @ H[t-1])."),
-    "off_by_one_rec": ("off_by_one", "It uses tanh' at h_{t-1}: the factor of step t is 1 - h_t², the derivative "
-                       "of h_t = tanh(a_t)."),
-    "transposed_rec": ("transposed", "It carries the gradient back with W instead of Wᵀ: batch first, the "
-                       "carry is delta @ W, not delta @ W.T."),
-    "sum": ("batch", "It matches the gradient of the loss summed over the batch: the loss is the mean over the N "
-            "sequences, so dL/do_t = (ŷ_t - y_t)/N."),
-    "ignore_h0": ("h0", "It matches the gradient computed from h_0 = 0: start the recurrence from the h0 you are given."),
-    "no_truncation": ("no_truncation", "It equals full BPTT: with truncate=k the gradient must stop at the start "
-                      "of each chunk of k steps (t = 1, k+1, 2k+1, ...), the state does not."),
-    "trunc_shift": ("off_by_one", "Your chunk boundaries are one step off: the chunks are steps 1..k, k+1..2k, ..., "
-                    "so no gradient flows from step k+1 into h_k (0-based: cut after step index t with t % k == 0, t > 0)."),
-}
-
-
-def _rnn_mutants(params, X, targets, names, **kw):
+def _rnn_mutants(params, X, targets, names, loss="mse", last_only=False, h0=None, truncate=None):
+    """[(kind, sentence, grads, G)] of the named mistakes, from bptt.rnn with their Switches."""
     out = []
     for m in names:
-        kind, text = _MISTAKE_TEXT[m]
-        grads, G = _rnn_variant(params, X, targets, mistake=m, **kw)
-        out.append((kind, text, grads, G))
+        kind, text, fields = RNN_MISTAKES[m]
+        d = backward_details(params, X, targets, loss=loss, h0=h0, last_only=last_only,
+                             truncate=truncate, switches=Switches(**fields))
+        out.append((kind, text, d.grads, d.G))
     return out
 
 
@@ -138,5 +90,6 @@ def _check_params_result(name, got, ref, mutants, numeric, N, note=""):
     specs = []
     for i, label in enumerate(["dW", "dU", "dV", "db", "dc"]):
         muts = [(kind, text, g[i]) for kind, text, g in mutants]
-        specs.append((label, ref[i], dict(mutants=muts, numeric=numeric[i], n_batch=N, bias=label in ("db", "dc"))))
+        specs.append((label, ref[i], dict(mutants=muts, numeric=numeric[i], n_batch=N,
+                                          bias=label in ("db", "dc"))))
     return _check_outputs(name, arrays, specs, note)
