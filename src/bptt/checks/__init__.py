@@ -8,7 +8,7 @@ NotImplementedError).
 
 The package mirrors ``exercises/``: :mod:`bptt.checks.engine` runs, compares and reports;
 ``aNN_topic.py`` holds the checks of assignment NN. Every ``check_*`` function of every
-``aNN_*`` module is exported here: a new assignment module needs no line in this file.
+``aNN_*`` module (defined there, not imported) is exported here: a new assignment module needs no line in this file.
 """
 import importlib
 import pkgutil
@@ -21,7 +21,8 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name[:1] == "a" and _info.name[1:3].isdigit():
         _module = importlib.import_module(f".{_info.name}", __name__)
         for _name in dir(_module):
-            if _name.startswith("check_") and callable(getattr(_module, _name)):
-                globals()[_name] = getattr(_module, _name)
+            _fn = getattr(_module, _name)
+            if _name.startswith("check_") and getattr(_fn, "__module__", None) == _module.__name__:
+                globals()[_name] = _fn
                 __all__.append(_name)
-del _info, _module, _name
+del _info, _module, _name, _fn

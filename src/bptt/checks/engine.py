@@ -381,10 +381,14 @@ def _mistake_list(mistakes):
 
 def _arg_names(fn, args):
     try:
-        names = list(inspect.signature(fn).parameters)
+        names = []
+        for prm in inspect.signature(fn).parameters.values():
+            if prm.kind not in (prm.POSITIONAL_ONLY, prm.POSITIONAL_OR_KEYWORD):
+                break
+            names.append(prm.name)
     except (TypeError, ValueError):
         names = []
-    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(len(args))]
+    return [f"`{names[i]}`" if i < len(names) else f"argument {i + 1}" for i in range(len(args))]
 
 
 def call(fn, name, *args, **kwargs):
@@ -408,7 +412,7 @@ def call(fn, name, *args, **kwargs):
                     x[...] = y
             else:
                 a[...] = k
-            raise CheckFailed(f"{name} changed its input `{arg_name}`: a function must not write into the "
+            raise CheckFailed(f"{name} changed its input {arg_name}: a function must not write into the "
                               f"arrays it is given (use new arrays, e.g. `x = x * 2` rather than `x *= 2`).",
                               "changed_input")
     if result is None:
