@@ -41,7 +41,12 @@ PLANTED = [
      "_, dW, db = dense_backward(diff, X, W, Z)", "sum against mean over the batch"),
     ("04_many_to_one", "many_to_one_grads", 'dW = np.einsum("nti,ntj->ij", Delta, H_prev)',
      'dW = np.einsum("ni,nj->ij", Delta[:, -1], H_prev[:, -1])', "no accumulation across time steps"),
+    ("05_softmax_nll", "softmax", "E = np.exp(O - O.max(axis=1, keepdims=True))", "E = np.exp(O)",
+     "softmax overflows"),
+    ("08_truncation_clipping", "clip_by_norm", "scale = threshold / norm if norm > threshold else 1.0",
+     "scale = 1.0 / norm if norm > 1.0 else 1.0", "threshold ignored"),
 ]
+HIDDEN_LINE = re.compile(r"checks\.check_\w+\(\w+, seed=\d+\)")
 
 
 def nbg(cell):
@@ -102,6 +107,12 @@ def test_source_is_well_formed(path):
                 defined.update(re.findall(r"^def (\w+)\(", cell.source, re.M))
             if meta["grade"]:
                 assert meta["locked"] and HIDDEN.search(cell.source), meta["grade_id"]
+                # visible covers hidden: the hidden tests only call the same check on fresh seeds
+                hidden = HIDDEN.search(cell.source).group(1).strip().splitlines()
+                visible = cell.source.split("### BEGIN HIDDEN TESTS")[0].strip()
+                assert re.fullmatch(r"checks\.check_\w+\(\w+\)", visible), visible
+                assert hidden and all(HIDDEN_LINE.fullmatch(h) for h in hidden), hidden
+                assert all(h.startswith(visible[:-1] + ", seed=") for h in hidden), hidden
                 text = "".join(o.get("text", "") for o in cell.outputs)
                 lines = text.strip().splitlines()
                 assert lines and all(line.startswith("passed:") for line in lines), text
@@ -189,9 +200,14 @@ def test_grade_table_full_partial_zero(graded):
         assert int(a["written_to_grade"]) > 0                       # answers wait for the instructor
         assert c["score"] == c["auto_score"] == c["written_score"] == "0" and c["written_to_grade"] == "0", c
         assert float(c["max_score"]) == 10
-    for name in {p[0] for p in PLANTED}:
+    for name, func, _, _, _ in PLANTED:   # bob loses exactly the points of the one failing check
         b = table[("bob", name)]
-        assert 0 < float(b["auto_score"]) < float(b["auto_max_score"]), b
+        source = nbformat.read(ROOT / "exercises" / name / f"{name}.ipynb", as_version=4)
+        lost = [nbg(c)["points"] for c in source.cells
+                if nbg(c).get("grade") and c.cell_type == "code" and f"({func})" in c.source]
+        assert len(lost) == 1
+        assert float(b["auto_score"]) == float(b["auto_max_score"]) - lost[0] > 0, b
+        assert float(b["auto_max_score"]) == float(table[("alice", name)]["auto_max_score"])
     assert ("bob", "02_partial_total") not in table                  # not handed in: no row
     assert table[("carol", "ALL")]["score"] == "0"
 

@@ -36,12 +36,21 @@ def test_engine_api():
 
     exc = pytest.raises(CheckFailed, engine.call, inplace, "double", x).value
     assert exc.kind == "changed_input" and "`v`" in str(exc) and x.tolist() == [0, 1, 2, 3]
-    exc = pytest.raises(CheckFailed, engine.compare, "double", x * 3, x * 2,
-                        {"You multiplied by 3.": x * 3}, label="y").value
+    exc = pytest.raises(
+        CheckFailed,
+        engine.compare,
+        "double",
+        x * 3,
+        x * 2,
+        {"You multiplied by 3.": x * 3},
+        label="y",
+    ).value
     assert str(exc).splitlines()[1] == "- y: Likely mistake: You multiplied by 3."
     exc = pytest.raises(CheckFailed, engine.compare_scalar, "s", np.nan, 2.0).value
     assert exc.kind == "nonfinite"
-    exc = pytest.raises(CheckFailed, engine.compare_scalar, "s", 3.0, 2.0, {"You added one.": 3.0}).value
+    exc = pytest.raises(
+        CheckFailed, engine.compare_scalar, "s", 3.0, 2.0, {"You added one.": 3.0}
+    ).value
     assert "You added one." in str(exc)
     exc = pytest.raises(CheckFailed, engine.fail, "s", "Something.", "1 vs 2").value
     assert str(exc).splitlines() == ["s is not right yet.", "- Something.", "1 vs 2"]
@@ -56,7 +65,9 @@ def test_errors_show_the_students_line_only():
     msg = expect(checks.check_dense_backward, broken, "shape", "dY @ W.T")
     assert "line" in msg
     expect(checks.check_dense_backward, lambda *a: 1 / 0, "exception", "ZeroDivisionError")
-    msg = expect(checks.check_dense_backward, lambda *a: dense_backward(*a)[:2], "shape", "3 values")
+    msg = expect(
+        checks.check_dense_backward, lambda *a: dense_backward(*a)[:2], "shape", "3 values"
+    )
 
 
 def test_a_mistake_no_model_explains_gets_where_and_numbers():
@@ -135,47 +146,68 @@ def test_tanh_backward_names_each_mistake():
         dZ *= 1 - Z**2
         return dZ
 
-    run_cases(checks.check_tanh_backward, {
-        "no tanh'": (lambda dZ, Z: dZ, "tanh", "unchanged"),
-        "1 - z": (lambda dZ, Z: (1 - Z) * dZ, "tanh", "1 - Z;"),
-        "tanh of z": (lambda dZ, Z: (1 - np.tanh(Z) ** 2) * dZ, "tanh", "already tanh"),
-        "(1 - z)²": (lambda dZ, Z: (1 - Z) ** 2 * dZ, "tanh", "(1 - Z)²"),
-        "1 - dZ²": (lambda dZ, Z: 1 - dZ**2, "tanh", "1 - dZ²"),
-        "sign": (lambda dZ, Z: -(1 - Z**2) * dZ, "sign", "Z² - 1"),
-        "transposed": (lambda dZ, Z: ((1 - Z**2) * dZ).T, "transposed", "transposed"),
-        "in place": (inplace, "changed_input", "`dZ`"),
-        **common_wrong(tanh_backward),
-    })
+    run_cases(
+        checks.check_tanh_backward,
+        {
+            "no tanh'": (lambda dZ, Z: dZ, "tanh", "unchanged"),
+            "1 - z": (lambda dZ, Z: (1 - Z) * dZ, "tanh", "1 - Z;"),
+            "tanh of z": (lambda dZ, Z: (1 - np.tanh(Z) ** 2) * dZ, "tanh", "already tanh"),
+            "(1 - z)²": (lambda dZ, Z: (1 - Z) ** 2 * dZ, "tanh", "(1 - Z)²"),
+            "1 - dZ²": (lambda dZ, Z: 1 - dZ**2, "tanh", "1 - dZ²"),
+            "sign": (lambda dZ, Z: -(1 - Z**2) * dZ, "sign", "Z² - 1"),
+            "transposed": (lambda dZ, Z: ((1 - Z**2) * dZ).T, "transposed", "transposed"),
+            "in place": (inplace, "changed_input", "`dZ`"),
+            **common_wrong(tanh_backward),
+        },
+    )
 
 
 def test_dense_backward_names_each_mistake():
-    run_cases(checks.check_dense_backward, {
-        "no tanh'": (bugged(dense_backward, "tanh"), "tanh", "tanh' = 1 - Z² is missing"),
-        "no tanh' in dX only": (bugged(dense_backward, "tanh_dx"), "tanh", "dX: Likely mistake: missing tanh'"),
-        "1 - z": (bugged(dense_backward, "1-z"), "tanh", "1 - Z where"),
-        "tanh' twice": (bugged(dense_backward, "twice"), "tanh", "applied twice"),
-        "dW transposed": (bugged(dense_backward, "transposed"), "transposed", "right answer transposed"),
-        "dW sign": (bugged(dense_backward, "sign"), "sign", "times -1"),
-        "dW / N": (bugged(dense_backward, "dW/N"), "batch", "1/N"),
-        "db missing": (bugged(dense_backward, "no_bias"), "bias", "all zeros"),
-        "db mean": (bugged(dense_backward, "mean"), "batch", "averaged dY"),
-        "db not summed": (bugged(dense_backward, "db_shape"), "shape", "sum over it"),
-        **common_wrong(dense_backward),
-    })
+    run_cases(
+        checks.check_dense_backward,
+        {
+            "no tanh'": (bugged(dense_backward, "tanh"), "tanh", "tanh' = 1 - Z² is missing"),
+            "no tanh' in dX only": (
+                bugged(dense_backward, "tanh_dx"),
+                "tanh",
+                "dX: Likely mistake: missing tanh'",
+            ),
+            "1 - z": (bugged(dense_backward, "1-z"), "tanh", "1 - Z where"),
+            "tanh' twice": (bugged(dense_backward, "twice"), "tanh", "applied twice"),
+            "dW transposed": (
+                bugged(dense_backward, "transposed"),
+                "transposed",
+                "right answer transposed",
+            ),
+            "dW sign": (bugged(dense_backward, "sign"), "sign", "times -1"),
+            "dW / N": (bugged(dense_backward, "dW/N"), "batch", "1/N"),
+            "db missing": (bugged(dense_backward, "no_bias"), "bias", "all zeros"),
+            "db mean": (bugged(dense_backward, "mean"), "batch", "averaged dY"),
+            "db not summed": (bugged(dense_backward, "db_shape"), "shape", "sum over it"),
+            **common_wrong(dense_backward),
+        },
+    )
 
 
 def test_mse_dense_grads_names_each_mistake():
-    run_cases(checks.check_mse_dense_grads, {
-        "loss summed": (bugged(mse_dense_grads, "loss_sum"), "batch", "average over the N rows"),
-        "no ½": (bugged(mse_dense_grads, "no_half"), "factor", "½‖z - t‖²"),
-        "mean over entries": (bugged(mse_dense_grads, "loss_all"), "batch", "all N·H entries"),
-        "sign": (bugged(mse_dense_grads, "sign"), "sign", "t - z"),
-        "no tanh'": (bugged(mse_dense_grads, "no_tanh"), "tanh", "1 - Z² is missing"),
-        "gradient of the sum": (bugged(mse_dense_grads, "grad_sum"), "batch", "N = "),
-        "loss NaN": (bugged(mse_dense_grads, "loss_nan"), "nonfinite", "NaN"),
-        "loss None": (bugged(mse_dense_grads, "loss_none"), "none", "None"),
-        **common_wrong(mse_dense_grads),
-    })
+    run_cases(
+        checks.check_mse_dense_grads,
+        {
+            "loss summed": (
+                bugged(mse_dense_grads, "loss_sum"),
+                "batch",
+                "average over the N rows",
+            ),
+            "no ½": (bugged(mse_dense_grads, "no_half"), "factor", "½‖z - t‖²"),
+            "mean over entries": (bugged(mse_dense_grads, "loss_all"), "batch", "all N·H entries"),
+            "sign": (bugged(mse_dense_grads, "sign"), "sign", "t - z"),
+            "no tanh'": (bugged(mse_dense_grads, "no_tanh"), "tanh", "1 - Z² is missing"),
+            "gradient of the sum": (bugged(mse_dense_grads, "grad_sum"), "batch", "N = "),
+            "loss NaN": (bugged(mse_dense_grads, "loss_nan"), "nonfinite", "NaN"),
+            "loss None": (bugged(mse_dense_grads, "loss_none"), "none", "None"),
+            **common_wrong(mse_dense_grads),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- assignment 2
@@ -235,43 +267,59 @@ def test_assignment2_right_answers_pass(capsys):
 
 
 def test_copy_and_total_gradients_name_each_mistake():
-    run_cases(checks.check_copy_gradients, {
-        "partial only": (bugged(copy_gradients, "partial"), "accumulation", "partial ∂L/∂h_t"),
-        "h_t for h_{t-1}": (bugged(copy_gradients, "off_by_one"), "off_by_one", "multiplies h_{t-1}"),
-        "no tanh'": (bugged(copy_gradients, "tanh"), "tanh", "are missing"),
-        "1 - h": (bugged(copy_gradients, "1-h"), "tanh", "1 - h_t where"),
-        "carry through u": (bugged(copy_gradients, "carry_u"), "transposed", "through w"),
-        "reversed": (bugged(copy_gradients, "reversed"), "order", "reverse order"),
-        "copies of u": (bugged(copy_gradients, "du"), "mistake", "copies of u"),
-    })
-    run_cases(checks.check_total_gradient, {
-        "last copy": (bugged(total_gradient, "last"), "accumulation", "last copy"),
-        "mean": (bugged(total_gradient, "mean"), "accumulation", "mean of the copies"),
-        "= for +=": (bugged(total_gradient, "assign"), "accumulation", "`=` where `+=`"),
-        "h_t": (bugged(total_gradient, "off_by_one"), "off_by_one", "multiplies h_{t-1}"),
-        "no tanh'": (bugged(total_gradient, "tanh"), "tanh", "are missing"),
-        "dL/du": (bugged(total_gradient, "du"), "mistake", "dL/du"),
-        "an array": (bugged(total_gradient, "array"), "shape", "single number"),
-        "NaN": (lambda *a: float("nan"), "nonfinite", "NaN"),
-        "None": (lambda *a: None, "none", "None"),
-    })
+    run_cases(
+        checks.check_copy_gradients,
+        {
+            "partial only": (bugged(copy_gradients, "partial"), "accumulation", "partial ∂L/∂h_t"),
+            "h_t for h_{t-1}": (
+                bugged(copy_gradients, "off_by_one"),
+                "off_by_one",
+                "multiplies h_{t-1}",
+            ),
+            "no tanh'": (bugged(copy_gradients, "tanh"), "tanh", "are missing"),
+            "1 - h": (bugged(copy_gradients, "1-h"), "tanh", "1 - h_t where"),
+            "carry through u": (bugged(copy_gradients, "carry_u"), "transposed", "through w"),
+            "reversed": (bugged(copy_gradients, "reversed"), "order", "reverse order"),
+            "copies of u": (bugged(copy_gradients, "du"), "mistake", "copies of u"),
+        },
+    )
+    run_cases(
+        checks.check_total_gradient,
+        {
+            "last copy": (bugged(total_gradient, "last"), "accumulation", "last copy"),
+            "mean": (bugged(total_gradient, "mean"), "accumulation", "mean of the copies"),
+            "= for +=": (bugged(total_gradient, "assign"), "accumulation", "`=` where `+=`"),
+            "h_t": (bugged(total_gradient, "off_by_one"), "off_by_one", "multiplies h_{t-1}"),
+            "no tanh'": (bugged(total_gradient, "tanh"), "tanh", "are missing"),
+            "dL/du": (bugged(total_gradient, "du"), "mistake", "dL/du"),
+            "an array": (bugged(total_gradient, "array"), "shape", "single number"),
+            "NaN": (lambda *a: float("nan"), "nonfinite", "NaN"),
+            "None": (lambda *a: None, "none", "None"),
+        },
+    )
 
 
 def test_jacobian_and_contraction_name_each_mistake():
-    run_cases(checks.check_jacobian_tensor, {
-        "no delta": (bugged(jacobian_tensor, "no_delta"), "mistake", "Kronecker delta"),
-        "divided by N": (bugged(jacobian_tensor, "mean"), "batch", "divided by N"),
-        "sign": (bugged(jacobian_tensor, "sign"), "sign", "-J"),
-        "3-D": (bugged(jacobian_tensor, "drop_axis"), "shape", "expected (3, 4, 4, 2)"),
-        "axes": (bugged(jacobian_tensor, "axes"), "shape", "order of the axes"),
-        "None": (lambda *a: None, "none", "return"),
-        "float32": (lambda X, H: jacobian_tensor(X, H).astype(np.float32), "dtype", "float64"),
-    })
-    run_cases(checks.check_grad_via_jacobian, {
-        "first example": (bugged(grad_via_jacobian, "first"), "accumulation", "first example"),
-        "unweighted": (bugged(grad_via_jacobian, "unweighted"), "mistake", "without weighting"),
-        "mean": (bugged(grad_via_jacobian, "mean"), "batch", "1/N"),
-        "sign": (bugged(grad_via_jacobian, "sign"), "sign", "times -1"),
-        "transposed": (bugged(grad_via_jacobian, "transposed"), "transposed", "transposed"),
-        **common_wrong(grad_via_jacobian),
-    })
+    run_cases(
+        checks.check_jacobian_tensor,
+        {
+            "no delta": (bugged(jacobian_tensor, "no_delta"), "mistake", "Kronecker delta"),
+            "divided by N": (bugged(jacobian_tensor, "mean"), "batch", "divided by N"),
+            "sign": (bugged(jacobian_tensor, "sign"), "sign", "-J"),
+            "3-D": (bugged(jacobian_tensor, "drop_axis"), "shape", "expected (3, 4, 4, 2)"),
+            "axes": (bugged(jacobian_tensor, "axes"), "shape", "order of the axes"),
+            "None": (lambda *a: None, "none", "return"),
+            "float32": (lambda X, H: jacobian_tensor(X, H).astype(np.float32), "dtype", "float64"),
+        },
+    )
+    run_cases(
+        checks.check_grad_via_jacobian,
+        {
+            "first example": (bugged(grad_via_jacobian, "first"), "accumulation", "first example"),
+            "unweighted": (bugged(grad_via_jacobian, "unweighted"), "mistake", "without weighting"),
+            "mean": (bugged(grad_via_jacobian, "mean"), "batch", "1/N"),
+            "sign": (bugged(grad_via_jacobian, "sign"), "sign", "times -1"),
+            "transposed": (bugged(grad_via_jacobian, "transposed"), "transposed", "transposed"),
+            **common_wrong(grad_via_jacobian),
+        },
+    )

@@ -102,7 +102,9 @@ def bugged(fn, bug):
 def test_the_bptt_written_here_is_right():
     params, X, Y, h0 = mistakes._tiny_rnn(7, loss="nll")
     mine, _ = bptt(params, X, Y, loss="nll", h0=h0)
-    assert all(np.allclose(a, b) for a, b in zip(mine, many_to_many(params, X, Y, loss="nll", h0=h0)[1]))
+    assert all(
+        np.allclose(a, b) for a, b in zip(mine, many_to_many(params, X, Y, loss="nll", h0=h0)[1])
+    )
     for k in (1, 2, 3, 9):
         p, X2, Y2, _ = mistakes._tiny_rnn(8, T=7)
         ref = many_to_many(p, X2, Y2, truncate=k)[1]
@@ -153,24 +155,39 @@ def cases(fn, bugs):
 
 
 def test_hidden_grads_names_each_mistake():
-    bugs = {b: COMMON_BPTT[b] for b in ["tanh", "1-h", "h_prev", "transposed_rec", "sum", "no_carry"]}
+    bugs = {
+        b: COMMON_BPTT[b] for b in ["tanh", "1-h", "h_prev", "transposed_rec", "sum", "no_carry"]
+    }
     bugs["sign"] = ("sign", "times -1")
-    run_cases(checks.check_hidden_grads, {**cases(hidden_grads, bugs), **common_wrong(hidden_grads)})
+    run_cases(
+        checks.check_hidden_grads, {**cases(hidden_grads, bugs), **common_wrong(hidden_grads)}
+    )
 
 
 def test_many_to_one_grads_names_each_mistake():
     # with one loss at step T, no carry and "only the last step's term" are the same answer
-    bugs = dict(COMMON_BPTT, last_only=("accumulation", "last step's term alone"),
-                no_carry=("accumulation", "last step's term alone"))
-    run_cases(checks.check_many_to_one_grads, {**cases(many_to_one_grads, bugs),
-                                               **common_wrong(many_to_one_grads)})
+    bugs = dict(
+        COMMON_BPTT,
+        last_only=("accumulation", "last step's term alone"),
+        no_carry=("accumulation", "last step's term alone"),
+    )
+    run_cases(
+        checks.check_many_to_one_grads,
+        {**cases(many_to_one_grads, bugs), **common_wrong(many_to_one_grads)},
+    )
 
 
 def test_many_to_many_grads_names_each_mistake():
-    bugs = dict(COMMON_BPTT, last_loss=("accumulation", "last step's loss L_T alone"),
-                zero_h0=("h0", "h_0 = 0"), tanh_c=("tanh", "in the carry only"))
-    run_cases(checks.check_many_to_many_grads, {**cases(many_to_many_grads, bugs),
-                                                **common_wrong(many_to_many_grads)})
+    bugs = dict(
+        COMMON_BPTT,
+        last_loss=("accumulation", "last step's loss L_T alone"),
+        zero_h0=("h0", "h_0 = 0"),
+        tanh_c=("tanh", "in the carry only"),
+    )
+    run_cases(
+        checks.check_many_to_many_grads,
+        {**cases(many_to_many_grads, bugs), **common_wrong(many_to_many_grads)},
+    )
 
 
 def test_truncated_grads_names_each_mistake():
@@ -179,12 +196,19 @@ def test_truncated_grads_names_each_mistake():
         "late": ("off_by_one", "one step late"),
         "early": ("off_by_one", "one step early"),
         "reset": ("reset_state", "the state h_t is carried"),
-        "tanh": COMMON_BPTT["tanh"], "no_carry": COMMON_BPTT["no_carry"], "sum": COMMON_BPTT["sum"],
+        "tanh": COMMON_BPTT["tanh"],
+        "no_carry": COMMON_BPTT["no_carry"],
+        "sum": COMMON_BPTT["sum"],
     }
-    window = (lambda p, X, Y, k: __import__("bptt.train").train.window_truncated(p, X, Y, k)[1],
-              "sliding_window", "fixed chunks")
-    run_cases(checks.check_truncated_grads, {**cases(truncated_grads, bugs), "window": window,
-                                            **common_wrong(truncated_grads)})
+    window = (
+        lambda p, X, Y, k: __import__("bptt.train").train.window_truncated(p, X, Y, k)[1],
+        "sliding_window",
+        "fixed chunks",
+    )
+    run_cases(
+        checks.check_truncated_grads,
+        {**cases(truncated_grads, bugs), "window": window, **common_wrong(truncated_grads)},
+    )
 
 
 def test_step_backward_names_each_mistake():
@@ -197,4 +221,6 @@ def test_step_backward_names_each_mistake():
         "off_by_one": ("off_by_one", "Σ_t δ_t h_tᵀ"),
         "mean": ("batch", "averaged δ"),
     }
-    run_cases(checks.check_step_backward, {**cases(step_backward, bugs), **common_wrong(step_backward)})
+    run_cases(
+        checks.check_step_backward, {**cases(step_backward, bugs), **common_wrong(step_backward)}
+    )

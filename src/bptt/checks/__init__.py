@@ -8,8 +8,10 @@ NotImplementedError).
 
 The package mirrors ``exercises/``: :mod:`bptt.checks.engine` runs, compares and reports;
 ``aNN_topic.py`` holds the checks of assignment NN. Every ``check_*`` function of every
-``aNN_*`` module (defined there, not imported) is exported here: a new assignment module needs no line in this file.
+``aNN_*`` module (defined there, not imported) is exported here: a new assignment module needs no
+line in this file.
 """
+
 import importlib
 import pkgutil
 

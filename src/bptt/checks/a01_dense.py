@@ -42,17 +42,36 @@ def check_tanh_backward(fn, seed=0, N=4, H=5):
         got = call(fn, "tanh_backward", dZ, Z)
         muts = [
             ("tanh", "You returned dL/dZ unchanged: multiply by tanh'(Y) = 1 - Z².", dZ),
-            ("tanh", "You multiplied by 1 - Z; the derivative of tanh is 1 - Z² (Z squared).", (1 - Z) * dZ),
-            ("tanh", "You used 1 - tanh(Z)²: Z is already tanh(Y), so tanh'(Y) = 1 - Z², not 1 - tanh(Z)².",
-             (1 - np.tanh(Z) ** 2) * dZ),
+            (
+                "tanh",
+                "You multiplied by 1 - Z; the derivative of tanh is 1 - Z² (Z squared).",
+                (1 - Z) * dZ,
+            ),
+            (
+                "tanh",
+                "You used 1 - tanh(Z)²: Z is already tanh(Y), so tanh'(Y) = 1 - Z², not 1 - "
+                "tanh(Z)².",
+                (1 - np.tanh(Z) ** 2) * dZ,
+            ),
             ("tanh", "You multiplied by Z²; the factor is 1 - Z².", Z**2 * dZ),
-            ("tanh", "You used 1 - dZ²: the factor 1 - Z² is computed from the output Z, then multiplies dZ.",
-             1 - dZ**2),
-            ("tanh", "You used (1 - Z)²; the factor is 1 - Z² (only Z is squared).", (1 - Z) ** 2 * dZ),
+            (
+                "tanh",
+                "You used 1 - dZ²: the factor 1 - Z² is computed from the output Z, then "
+                "multiplies dZ.",
+                1 - dZ**2,
+            ),
+            (
+                "tanh",
+                "You used (1 - Z)²; the factor is 1 - Z² (only Z is squared).",
+                (1 - Z) ** 2 * dZ,
+            ),
             ("sign", "You used Z² - 1; the factor is 1 - Z², which is positive.", (Z**2 - 1) * dZ),
         ]
-        num = compare_all("tanh_backward", [("dY", got, ref, dict(mistakes=muts, numeric=numeric))],
-                          note=f"(N = {NN}, H = {HH})")
+        num = compare_all(
+            "tanh_backward",
+            [("dY", got, ref, dict(mistakes=muts, numeric=numeric))],
+            note=f"(N = {NN}, H = {HH})",
+        )
         worst = max(worst, num)
     _passed("tanh_backward", "dY", worst)
 
@@ -77,29 +96,85 @@ def check_dense_backward(fn, seed=0, N=4, D=3, H=5):
         nums = [numerical_gradient(loss, a) for a in (Xw, Ww, bw)]
         got = unpack(call(fn, "dense_backward", dZ, X, W, Z), "dense_backward", ["dX", "dW", "db"])
         dY = (1 - Z**2) * dZ
-        t_text = ("It matches the gradient computed from dL/dZ directly: the factor tanh' = 1 - Z² is missing "
-                  "(dY = (1 - Z²) ⊙ dZ).")
+        t_text = (
+            "It matches the gradient computed from dL/dZ directly: the factor tanh' = 1 - Z² is "
+            "missing "
+            "(dY = (1 - Z²) ⊙ dZ)."
+        )
         h_text = "It uses 1 - Z where tanh' is 1 - Z² (Z squared)."
         dY1 = (1 - Z) * dZ
         twice = (1 - Z**2) ** 2 * dZ
-        w_text = "tanh' is applied twice: dY = (1 - Z²) ⊙ dZ once, then dX, dW and db all use that dY."
+        w_text = (
+            "tanh' is applied twice: dY = (1 - Z²) ⊙ dZ once, then dX, dW and db all use that dY."
+        )
         specs = [
-            ("dX", got[0], refs[0], dict(numeric=nums[0], n_batch=NN, mistakes=[
-                ("tanh", t_text, dZ @ W), ("tanh", h_text, dY1 @ W), ("tanh", w_text, twice @ W),
-                ("transposed", "It uses Wᵀ: batch first, dX = dY W, (N, H) @ (H, D).",
-                 dY @ W.T if W.shape[0] == W.shape[1] else None)])),
-            ("dW", got[1], refs[1], dict(numeric=nums[1], n_batch=NN, mistakes=[
-                ("tanh", t_text, dZ.T @ X), ("tanh", h_text, dY1.T @ X), ("tanh", w_text, twice.T @ X),
-                ("transposed", "You computed Xᵀ dY (shape (D, H)); dL/dW = dYᵀ X has the shape of W, (H, D).",
-                 X.T @ dY)])),
-            ("db", got[2], refs[2], dict(numeric=nums[2], n_batch=NN, bias=True, mistakes=[
-                ("tanh", t_text, dZ.sum(0)), ("tanh", h_text, dY1.sum(0)), ("tanh", w_text, twice.sum(0)),
-                ("batch", "You averaged dY over the rows; dZ already carries the 1/N of a mean loss, so "
-                 "db = Σ_rows dY.", dY.mean(axis=0))])),
+            (
+                "dX",
+                got[0],
+                refs[0],
+                dict(
+                    numeric=nums[0],
+                    n_batch=NN,
+                    mistakes=[
+                        ("tanh", t_text, dZ @ W),
+                        ("tanh", h_text, dY1 @ W),
+                        ("tanh", w_text, twice @ W),
+                        (
+                            "transposed",
+                            "It uses Wᵀ: batch first, dX = dY W, (N, H) @ (H, D).",
+                            dY @ W.T if W.shape[0] == W.shape[1] else None,
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "dW",
+                got[1],
+                refs[1],
+                dict(
+                    numeric=nums[1],
+                    n_batch=NN,
+                    mistakes=[
+                        ("tanh", t_text, dZ.T @ X),
+                        ("tanh", h_text, dY1.T @ X),
+                        ("tanh", w_text, twice.T @ X),
+                        (
+                            "transposed",
+                            "You computed Xᵀ dY (shape (D, H)); dL/dW = dYᵀ X has the shape of W, "
+                            "(H, D).",
+                            X.T @ dY,
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "db",
+                got[2],
+                refs[2],
+                dict(
+                    numeric=nums[2],
+                    n_batch=NN,
+                    bias=True,
+                    mistakes=[
+                        ("tanh", t_text, dZ.sum(0)),
+                        ("tanh", h_text, dY1.sum(0)),
+                        ("tanh", w_text, twice.sum(0)),
+                        (
+                            "batch",
+                            "You averaged dY over the rows; dZ already carries the 1/N of a mean "
+                            "loss, so "
+                            "db = Σ_rows dY.",
+                            dY.mean(axis=0),
+                        ),
+                    ],
+                ),
+            ),
         ]
         for _, _, _, o in specs:
             o["mistakes"] = [m for m in o["mistakes"] if m[2] is not None]
-        num = compare_all("dense_backward", specs, note=f"(N = {NN}, D = {X.shape[1]}, H = {W.shape[0]})")
+        num = compare_all(
+            "dense_backward", specs, note=f"(N = {NN}, D = {X.shape[1]}, H = {W.shape[0]})"
+        )
         worst = max(worst, num)
     _passed("dense_backward", "dX, dW, db", worst)
 
@@ -119,26 +194,83 @@ def check_mse_dense_grads(fn, seed=0, N=4, D=3, H=5):
         ref_loss, dZ = mse_loss(Z, T)
         _, dW, db = dense_backward(dZ, (X, W, Z))
         Ww, bw = W.copy(), b.copy()
-        nums = [numerical_gradient(lambda: mse_loss(np.tanh(X @ Ww.T + bw), T)[0], a) for a in (Ww, bw)]
-        got = unpack(call(fn, "mse_dense_grads", X, W, b, T), "mse_dense_grads", ["loss", "dW", "db"])
+        nums = [
+            numerical_gradient(lambda: mse_loss(np.tanh(X @ Ww.T + bw), T)[0], a) for a in (Ww, bw)
+        ]
+        got = unpack(
+            call(fn, "mse_dense_grads", X, W, b, T), "mse_dense_grads", ["loss", "dW", "db"]
+        )
         half = 0.5 * ((Z - T) ** 2).sum(axis=1)
-        compare_scalar("mse_dense_grads", got[0], ref_loss, [
-            ("batch", f"Your loss is N = {NN} times the right one: average over the N rows, do not sum.",
-             half.sum()),
-            ("factor", "Your loss is twice the right one: the loss of one row is ½‖z - t‖².", 2 * ref_loss),
-            ("batch", "Your loss averages over all N·H entries: average over the N rows only, and sum over the H "
-             "outputs of a row.", half.sum() / Z.size),
-            ("tanh", "Your loss uses X Wᵀ + b without tanh: the outputs are Z = tanh(X Wᵀ + b).",
-             mse_loss(X @ W.T + b, T)[0]),
-        ] if NN > 1 else [("factor", "Your loss is twice the right one: the loss of one row is ½‖z - t‖².",
-                           2 * ref_loss)], label=f"loss (N = {NN})")
+        compare_scalar(
+            "mse_dense_grads",
+            got[0],
+            ref_loss,
+            [
+                (
+                    "batch",
+                    f"Your loss is N = {NN} times the right one: average over the N rows, do not "
+                    "sum.",
+                    half.sum(),
+                ),
+                (
+                    "factor",
+                    "Your loss is twice the right one: the loss of one row is ½‖z - t‖².",
+                    2 * ref_loss,
+                ),
+                (
+                    "batch",
+                    "Your loss averages over all N·H entries: average over the N rows only, and "
+                    "sum over the H "
+                    "outputs of a row.",
+                    half.sum() / Z.size,
+                ),
+                (
+                    "tanh",
+                    "Your loss uses X Wᵀ + b without tanh: the outputs are Z = tanh(X Wᵀ + b).",
+                    mse_loss(X @ W.T + b, T)[0],
+                ),
+            ]
+            if NN > 1
+            else [
+                (
+                    "factor",
+                    "Your loss is twice the right one: the loss of one row is ½‖z - t‖².",
+                    2 * ref_loss,
+                )
+            ],
+            label=f"loss (N = {NN})",
+        )
         dYs = (1 - Z**2) * (T - Z) / NN
         dYt = (Z - T) / NN
         specs = []
-        for label, g, ref, num, bias, red in [("dW", got[1], dW, nums[0], False, lambda d: d.T @ X),
-                                               ("db", got[2], db, nums[1], True, lambda d: d.sum(0))]:
-            specs.append((label, g, ref, dict(numeric=num, n_batch=NN, bias=bias, mistakes=[
-                ("sign", "You used t - z where the derivative of ½‖z - t‖² is z - t.", red(dYs)),
-                ("tanh", "The factor tanh' = 1 - Z² is missing: dL/dY = (1 - Z²) ⊙ (Z - T)/N.", red(dYt))])))
+        for label, g, ref, num, bias, red in [
+            ("dW", got[1], dW, nums[0], False, lambda d: d.T @ X),
+            ("db", got[2], db, nums[1], True, lambda d: d.sum(0)),
+        ]:
+            specs.append(
+                (
+                    label,
+                    g,
+                    ref,
+                    dict(
+                        numeric=num,
+                        n_batch=NN,
+                        bias=bias,
+                        mistakes=[
+                            (
+                                "sign",
+                                "You used t - z where the derivative of ½‖z - t‖² is z - t.",
+                                red(dYs),
+                            ),
+                            (
+                                "tanh",
+                                "The factor tanh' = 1 - Z² is missing: dL/dY = (1 - Z²) ⊙ (Z - "
+                                "T)/N.",
+                                red(dYt),
+                            ),
+                        ],
+                    ),
+                )
+            )
         worst = max(worst, compare_all("mse_dense_grads", specs, note=f"(N = {NN})"))
     _passed("mse_dense_grads", "loss, dW, db", worst)

@@ -36,7 +36,8 @@ def _hidden_numeric(params, X, y, Hs):
 
 
 def check_hidden_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=2):
-    """Check ``fn(params, X, y) -> G`` (N, T, H): g_t = dL/dh_t, the total derivative, many-to-one MSE.
+    """Check ``fn(params, X, y) -> G`` (N, T, H): g_t = dL/dh_t, the total derivative, many-to-one
+    MSE.
 
     L = (1/N) Σ_n ½‖o_T - y_n‖² with h_0 = 0; G[:, t-1] is g_t. Tried on the sizes given and on
     N = 1, T = 1 and a longer sequence.
@@ -47,12 +48,25 @@ def check_hidden_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=2):
         d = backward_details(params, X, y, loss="mse", last_only=True)
         numeric = _hidden_numeric(params, X, y, d.Hs)
         got = call(fn, "hidden_grads", params, X, y)
-        names = ["direct_only", "tanh", "tanh_carry", "one_minus_h", "off_by_one_rec", "transposed_rec", "sum"]
-        muts = [(kind, text, G) for kind, text, _, G in
-                _rnn_mutants(params, X, y, names, loss="mse", last_only=True)]
-        num = _check_outputs("hidden_grads", [got], [("G", d.G, dict(
-            mutants=muts, numeric=numeric, n_batch=sz["N"], time_axis=1))],
-            note=f"(N = {sz['N']}, T = {sz['T']}; G[:, t-1] holds g_t, t = 1 is the first step.)")
+        names = [
+            "direct_only",
+            "tanh",
+            "tanh_carry",
+            "one_minus_h",
+            "off_by_one_rec",
+            "transposed_rec",
+            "sum",
+        ]
+        muts = [
+            (kind, text, G)
+            for kind, text, _, G in _rnn_mutants(params, X, y, names, loss="mse", last_only=True)
+        ]
+        num = _check_outputs(
+            "hidden_grads",
+            [got],
+            [("G", d.G, dict(mutants=muts, numeric=numeric, n_batch=sz["N"], time_axis=1))],
+            note=f"(N = {sz['N']}, T = {sz['T']}; G[:, t-1] holds g_t, t = 1 is the first step.)",
+        )
         worst = max(worst, num)
     _passed("hidden_grads", "g_1, ..., g_T", worst)
 
@@ -69,10 +83,31 @@ def check_many_to_one_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=2):
         _, ref = many_to_one(params, X, y, loss="mse")
         numeric = _numeric_params(lambda p: many_to_one(p, X, y, loss="mse")[0], params)
         got = call(fn, "many_to_one_grads", params, X, y)
-        names = ["last_step_only", "assign", "tanh", "tanh_weights", "tanh_carry", "one_minus_h",
-                 "off_by_one", "transposed_rec", "off_by_one_rec", "direct_only", "sum"]
-        muts = [(k, t, g) for k, t, g, _ in _rnn_mutants(params, X, y, names, loss="mse", last_only=True)]
-        num = _check_params_result("many_to_one_grads", got, ref, muts, numeric, sz["N"],
-                                   note=f"(N = {sz['N']}, T = {sz['T']}.)")
+        names = [
+            "last_step_only",
+            "assign",
+            "tanh",
+            "tanh_weights",
+            "tanh_carry",
+            "one_minus_h",
+            "off_by_one",
+            "transposed_rec",
+            "off_by_one_rec",
+            "direct_only",
+            "sum",
+        ]
+        muts = [
+            (k, t, g)
+            for k, t, g, _ in _rnn_mutants(params, X, y, names, loss="mse", last_only=True)
+        ]
+        num = _check_params_result(
+            "many_to_one_grads",
+            got,
+            ref,
+            muts,
+            numeric,
+            sz["N"],
+            note=f"(N = {sz['N']}, T = {sz['T']}.)",
+        )
         worst = max(worst, num)
     _passed("many_to_one_grads", "dW, dU, dV, db, dc", worst)

@@ -37,25 +37,41 @@ def _one_step(fn, seed, N, D, H):
     nums = [numerical_gradient(loss, a) for a in ws]
     got = _unpack(call(fn, "step_backward", dh, x, h_prev, h, W, U), "step_backward", _LABELS)
     mutants = []  # each mistake of the teaching loop, for this one step
-    for name in ["tanh", "tanh_weights", "tanh_carry", "one_minus_h", "off_by_one_rec", "transposed_rec",
-                 "off_by_one"]:
+    for name in [
+        "tanh",
+        "tanh_weights",
+        "tanh_carry",
+        "one_minus_h",
+        "off_by_one_rec",
+        "transposed_rec",
+        "off_by_one",
+    ]:
         kind, text, fields = RNN_MISTAKES[name]
         sw = Switches(**fields)
         delta, carry, dW, dU, db = mistaken_step(dh, np.zeros_like(dh), (x, h_prev, W, U, h), sw)
         d_x = (dh if sw.tanh_prime == "1" and sw.tanh_prime_in != "carry" else delta) @ U
         mutants.append((kind, text, [d_x, carry, dW, dU, db]))
     d = dh * (1 - h**2)
-    mutants.append(("batch", "You averaged δ over the rows; dh already carries the 1/N of the mean loss, "
-                    "so db = Σ_rows δ.", [None, None, None, None, d.mean(axis=0)]))
+    mutants.append(
+        (
+            "batch",
+            "You averaged δ over the rows; dh already carries the 1/N of the mean loss, "
+            "so db = Σ_rows δ.",
+            [None, None, None, None, d.mean(axis=0)],
+        )
+    )
     specs = []
     for i, label in enumerate(_LABELS):
         muts = [(k, t, v[i]) for k, t, v in mutants if v[i] is not None]
-        specs.append((label, refs[i], dict(mutants=muts, numeric=nums[i], n_batch=N, bias=label == "db")))
+        specs.append(
+            (label, refs[i], dict(mutants=muts, numeric=nums[i], n_batch=N, bias=label == "db"))
+        )
     return _check_outputs("step_backward", got, specs, note=f"(N = {N}, D = {D}, H = {H}.)")
 
 
 def check_step_backward(fn, seed=0, N=3, D=3, H=4):
-    """Check ``fn(dh, x, h_prev, h, W, U) -> (dx, dh_prev, dW, dU, db)`` for h = tanh(h_prev Wᵀ + x Uᵀ + b).
+    """Check ``fn(dh, x, h_prev, h, W, U) -> (dx, dh_prev, dW, dU, db)`` for h = tanh(h_prev Wᵀ + x
+    Uᵀ + b).
 
     dh (N, H) is the total dL/dh at this step; shapes as in bptt.rnn.step_backward. Tried on the
     sizes given and on N = 1 and D > H.
@@ -67,7 +83,8 @@ def check_step_backward(fn, seed=0, N=3, D=3, H=4):
 
 
 def check_many_to_many_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=3):
-    """Check ``fn(params, X, Y, h0) -> Params`` for many-to-many softmax-NLL: L = (1/N) Σ_n Σ_t -log ŷ_t[y_t].
+    """Check ``fn(params, X, Y, h0) -> Params`` for many-to-many softmax-NLL: L = (1/N) Σ_n Σ_t -log
+    ŷ_t[y_t].
 
     X (N, T, D), Y (N, T) integer labels, h0 (N, H). Tried on the sizes given and on N = 1,
     T = 1 and a longer sequence.
@@ -78,11 +95,30 @@ def check_many_to_many_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=3):
         _, ref = many_to_many(params, X, Y, loss="nll", h0=h0)
         numeric = _numeric_params(lambda p: many_to_many(p, X, Y, loss="nll", h0=h0)[0], params)
         got = call(fn, "many_to_many_grads", params, X, Y, h0)
-        names = ["direct_only", "last_loss_only", "assign", "last_step_only", "tanh", "tanh_weights",
-                 "tanh_carry", "one_minus_h", "off_by_one", "off_by_one_rec", "transposed_rec", "sum",
-                 "ignore_h0"]
+        names = [
+            "direct_only",
+            "last_loss_only",
+            "assign",
+            "last_step_only",
+            "tanh",
+            "tanh_weights",
+            "tanh_carry",
+            "one_minus_h",
+            "off_by_one",
+            "off_by_one_rec",
+            "transposed_rec",
+            "sum",
+            "ignore_h0",
+        ]
         muts = [(k, t, g) for k, t, g, _ in _rnn_mutants(params, X, Y, names, loss="nll", h0=h0)]
-        num = _check_params_result("many_to_many_grads", got, ref, muts, numeric, sz["N"],
-                                   note=f"(N = {sz['N']}, T = {sz['T']}.)")
+        num = _check_params_result(
+            "many_to_many_grads",
+            got,
+            ref,
+            muts,
+            numeric,
+            sz["N"],
+            note=f"(N = {sz['N']}, T = {sz['T']}.)",
+        )
         worst = max(worst, num)
     _passed("many_to_many_grads", "dW, dU, dV, db, dc", worst)

@@ -11,7 +11,8 @@ from .mistakes import RNN_MISTAKES
 
 
 def check_iir_impulse_response(fn, seed=0):
-    """Check ``fn(w, T) -> (T,)``: h_1..h_T of h_t = w h_{t-1} + x_t, h_0 = 0, x_1 = 1, x_t = 0 after.
+    """Check ``fn(w, T) -> (T,)``: h_1..h_T of h_t = w h_{t-1} + x_t, h_0 = 0, x_1 = 1, x_t = 0
+    after.
 
     Tried on w < 0, w > 1, T = 1 and a w drawn from ``seed``.
     """
@@ -20,16 +21,38 @@ def check_iir_impulse_response(fn, seed=0):
         ref = impulse_response(w, T)
         got = call(fn, "iir_impulse_response", w, T)
         muts = [
-            ("off_by_one", "It starts at w: h_1 = w h_0 + x_1 = 1 with h_0 = 0, so the response is 1, w, w², ...",
-             w ** np.arange(1, T + 1)),
-            ("off_by_one", "It starts with 0: the impulse arrives at t = 1, so h_1 = 1.",
-             np.concatenate([[0.0], w ** np.arange(T - 1)])),
+            (
+                "off_by_one",
+                "It starts at w: h_1 = w h_0 + x_1 = 1 with h_0 = 0, so the response is 1, w, w², "
+                "...",
+                w ** np.arange(1, T + 1),
+            ),
+            (
+                "off_by_one",
+                "It starts with 0: the impulse arrives at t = 1, so h_1 = 1.",
+                np.concatenate([[0.0], w ** np.arange(T - 1)]),
+            ),
             ("order", "It is reversed: entry 0 is h_1.", ref[::-1].copy()),
-            ("sign", "It flips the sign of w: h_t = w h_{t-1} + x_t gives 1, w, w², ...", (-w) ** np.arange(T)),
-            ("factor", "It is w^t · t or similar: each step multiplies by w once, so h_t = w^(t-1).",
-             w ** np.arange(T) * np.arange(1, T + 1)),
+            (
+                "sign",
+                "It flips the sign of w: h_t = w h_{t-1} + x_t gives 1, w, w², ...",
+                (-w) ** np.arange(T),
+            ),
+            (
+                "factor",
+                "It is w^t · t or similar: each step multiplies by w once, so h_t = w^(t-1).",
+                w ** np.arange(T) * np.arange(1, T + 1),
+            ),
         ]
-        compare("iir_impulse_response", got, ref, muts, label="h", time_axis=0, note=f"(w = {w}, T = {T}.)")
+        compare(
+            "iir_impulse_response",
+            got,
+            ref,
+            muts,
+            label="h",
+            time_axis=0,
+            note=f"(w = {w}, T = {T}.)",
+        )
     _passed("iir_impulse_response", "h_1, ..., h_T for five (w, T)")
 
 
@@ -63,22 +86,39 @@ def _one_norms(fn, seed, N, T, D, H):
     got = call(fn, "backward_norms", params, X, gT)
     ones = np.ones_like(Hs)
     muts = [
-        ("tanh", "It matches the recursion without tanh': g_{t-1} = Wᵀ((1 - h_t²) ⊙ g_t).", _norms(W, ones, gT)),
+        (
+            "tanh",
+            "It matches the recursion without tanh': g_{t-1} = Wᵀ((1 - h_t²) ⊙ g_t).",
+            _norms(W, ones, gT),
+        ),
         ("tanh", "It uses 1 - h_t where tanh' is 1 - h_t² (h squared).", _norms(W, 1 - Hs, gT)),
         ("transposed", RNN_MISTAKES["transposed_rec"][1], _norms(W.T, 1 - Hs**2, gT)),
         ("off_by_one", RNN_MISTAKES["off_by_one_rec"][1], _norms(W, 1 - Hprev**2, gT)),
-        ("order", "It lists the norms by time step t = 1..T; entry k must be the norm at lag k, ‖g_{T-k}‖.",
-         ref[::-1].copy()),
-        ("per_example", "It adds up one norm per example; the norm is over all N·H entries of g_t together "
-         "(np.linalg.norm(g)).", norms_by_lag(W, 1 - Hs**2, gT)[:, :T].sum(axis=0)),
+        (
+            "order",
+            "It lists the norms by time step t = 1..T; entry k must be the norm at lag k, "
+            "‖g_{T-k}‖.",
+            ref[::-1].copy(),
+        ),
+        (
+            "per_example",
+            "It adds up one norm per example; the norm is over all N·H entries of g_t together "
+            "(np.linalg.norm(g)).",
+            norms_by_lag(W, 1 - Hs**2, gT)[:, :T].sum(axis=0),
+        ),
     ]
-    return _check_outputs("backward_norms", [got], [("the norms", ref, dict(
-        mutants=muts, numeric=numeric, time_axis=0, time_offset=0))],
-        note=f"(N = {N}, T = {T}; entry k is the norm at lag k, ‖g_{{T-k}}‖; 't' above counts lags from 0.)")
+    return _check_outputs(
+        "backward_norms",
+        [got],
+        [("the norms", ref, dict(mutants=muts, numeric=numeric, time_axis=0, time_offset=0))],
+        note=f"(N = {N}, T = {T}; entry k is the norm at lag k, ‖g_{{T-k}}‖; 't' above counts "
+        "lags from 0.)",
+    )
 
 
 def check_backward_norms(fn, seed=0, N=2, T=6, D=2, H=4):
-    """Check ``fn(params, X, gT) -> (T,)``: ‖g_T‖, ‖g_{T-1}‖, ..., ‖g_1‖ when only g_T = gT is injected.
+    """Check ``fn(params, X, gT) -> (T,)``: ‖g_T‖, ‖g_{T-1}‖, ..., ‖g_1‖ when only g_T = gT is
+    injected.
 
     g_{t-1} = Wᵀ((1 - h_t²) ⊙ g_t) (batch first: (g * (1 - h_t**2)) @ W), h_0 = 0, norms over all
     entries of the (N, H) array. Entry k of the result is ‖g_{T-k}‖, the norm at lag k. Tried on
@@ -92,7 +132,8 @@ def check_backward_norms(fn, seed=0, N=2, T=6, D=2, H=4):
 
 
 def check_norm_bound(fn, seed=0):
-    """Check ``fn(W, k, g_norm) -> float``: the bound ‖W‖₂ᵏ · g_norm with ‖W‖₂ the largest singular value.
+    """Check ``fn(W, k, g_norm) -> float``: the bound ‖W‖₂ᵏ · g_norm with ‖W‖₂ the largest singular
+    value.
 
     Tried on a non-normal W, a random W, a multiple of the identity and k = 0.
     """
@@ -100,25 +141,46 @@ def check_norm_bound(fn, seed=0):
     W1 = np.array([[0.5, 2.0], [0.0, 0.5]])  # non-normal: spectral radius 0.5, norm > 2
     W2 = rng.normal(size=(4, 4)) / 2
     W3 = rng.normal(size=(3, 3))
-    for W, k, gn in [(W1, 3, 1.5), (W2, 4, 0.7), (np.eye(3) * 0.5, 2, 4.0), (W3, 0, 2.0), (W3, 5, 1e-3)]:
+    for W, k, gn in [
+        (W1, 3, 1.5),
+        (W2, 4, 0.7),
+        (np.eye(3) * 0.5, 2, 4.0),
+        (W3, 0, 2.0),
+        (W3, 5, 1e-3),
+    ]:
         s = spectral_norm(W)
         ref = s**k * gn
         got = call(fn, "norm_bound", W, k, gn)
         muts = [
-            ("spectral_radius", "It uses the largest |eigenvalue| (the spectral radius); the bound needs the "
-             "largest singular value ‖W‖₂, which can be much larger for a non-normal W.",
-             spectral_radius(W) ** k * gn),
-            ("frobenius", "It uses the Frobenius norm; the bound in the chapter uses the spectral norm ‖W‖₂ "
-             "(np.linalg.norm(W, 2)), the smallest norm for which it holds step by step.",
-             np.linalg.norm(W) ** k * gn),
+            (
+                "spectral_radius",
+                "It uses the largest |eigenvalue| (the spectral radius); the bound needs the "
+                "largest singular value ‖W‖₂, which can be much larger for a non-normal W.",
+                spectral_radius(W) ** k * gn,
+            ),
+            (
+                "frobenius",
+                "It uses the Frobenius norm; the bound in the chapter uses the spectral norm ‖W‖₂ "
+                "(np.linalg.norm(W, 2)), the smallest norm for which it holds step by step.",
+                np.linalg.norm(W) ** k * gn,
+            ),
             ("factor", "It leaves out g_norm (the bound is ‖W‖₂ᵏ times ‖g_T‖).", s**k),
             ("factor", "It multiplies ‖W‖₂ by k instead of raising it to the power k.", s * k * gn),
-            ("off_by_one", "It uses ‖W‖₂ to the power k - 1 or k + 1: k steps back, k factors of ‖W‖₂.",
-             s ** (k + 1) * gn),
-            ("off_by_one", "It uses ‖W‖₂ to the power k - 1: k steps back, k factors of ‖W‖₂.",
-             s ** (k - 1) * gn),
-            ("max_entry", "It uses the largest entry |W_ij|; the bound needs the spectral norm ‖W‖₂.",
-             np.abs(W).max() ** k * gn),
+            (
+                "off_by_one",
+                "It uses ‖W‖₂ to the power k - 1 or k + 1: k steps back, k factors of ‖W‖₂.",
+                s ** (k + 1) * gn,
+            ),
+            (
+                "off_by_one",
+                "It uses ‖W‖₂ to the power k - 1: k steps back, k factors of ‖W‖₂.",
+                s ** (k - 1) * gn,
+            ),
+            (
+                "max_entry",
+                "It uses the largest entry |W_ij|; the bound needs the spectral norm ‖W‖₂.",
+                np.abs(W).max() ** k * gn,
+            ),
         ]
         compare_scalar("norm_bound", got, ref, muts, label=f"the bound (k = {k}, g_norm = {gn:g})")
     _passed("norm_bound", "the bound on five (W, k, g_norm)")
