@@ -6,7 +6,7 @@ from ..gradcheck import numerical_gradient
 from ..losses import mse_loss
 from ..rnn import backward_details, many_to_one
 from .engine import _check_outputs, _passed, call
-from .mistakes import _check_params_result, _numeric_params, _rnn_mutants, _tiny_rnn
+from .mistakes import _numeric_params, _rnn_mutants, _tiny_rnn, check_rnn_grads
 
 # the sizes every check also tries, after the ones it is given: one example, one step, a larger T
 EDGES = [dict(N=1, T=1, D=2, H=3, C=2), dict(N=4, T=6, D=2, H=3, C=1)]
@@ -83,31 +83,9 @@ def check_many_to_one_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=2):
         _, ref = many_to_one(params, X, y, loss="mse")
         numeric = _numeric_params(lambda p: many_to_one(p, X, y, loss="mse")[0], params)
         got = call(fn, "many_to_one_grads", params, X, y)
-        names = [
-            "last_step_only",
-            "assign",
-            "tanh",
-            "tanh_weights",
-            "tanh_carry",
-            "one_minus_h",
-            "off_by_one",
-            "transposed_rec",
-            "off_by_one_rec",
-            "direct_only",
-            "sum",
-        ]
-        muts = [
-            (k, t, g)
-            for k, t, g, _ in _rnn_mutants(params, X, y, names, loss="mse", last_only=True)
-        ]
-        num = _check_params_result(
-            "many_to_one_grads",
-            got,
-            ref,
-            muts,
-            numeric,
-            sz["N"],
-            note=f"(N = {sz['N']}, T = {sz['T']}.)",
+        problem = dict(params=params, X=X, targets=y, loss="mse", last_only=True)
+        num = check_rnn_grads(
+            "many_to_one_grads", got, ref, numeric, problem, note=f"(N = {sz['N']}, T = {sz['T']}.)"
         )
         worst = max(worst, num)
     _passed("many_to_one_grads", "dW, dU, dV, db, dc", worst)

@@ -7,7 +7,7 @@ from ..rnn import many_to_many
 from ..rnn import step_backward as _step_backward
 from ..switches import Switches, mistaken_step
 from .engine import _check_outputs, _passed, _unpack, call
-from .mistakes import RNN_MISTAKES, _check_params_result, _numeric_params, _rnn_mutants, _tiny_rnn
+from .mistakes import RNN_MISTAKES, _numeric_params, _tiny_rnn, check_rnn_grads
 
 STEP_EDGES = [dict(N=1, D=2, H=3), dict(N=5, D=4, H=2)]
 EDGES = [dict(N=1, T=1, D=2, H=2, C=2), dict(N=4, T=6, D=2, H=3, C=4)]
@@ -95,29 +95,14 @@ def check_many_to_many_grads(fn, seed=0, N=3, T=4, D=3, H=4, C=3):
         _, ref = many_to_many(params, X, Y, loss="nll", h0=h0)
         numeric = _numeric_params(lambda p: many_to_many(p, X, Y, loss="nll", h0=h0)[0], params)
         got = call(fn, "many_to_many_grads", params, X, Y, h0)
-        names = [
-            "direct_only",
-            "last_loss_only",
-            "assign",
-            "last_step_only",
-            "tanh",
-            "tanh_weights",
-            "tanh_carry",
-            "one_minus_h",
-            "off_by_one",
-            "off_by_one_rec",
-            "transposed_rec",
-            "sum",
-            "ignore_h0",
-        ]
-        muts = [(k, t, g) for k, t, g, _ in _rnn_mutants(params, X, Y, names, loss="nll", h0=h0)]
-        num = _check_params_result(
+        problem = dict(params=params, X=X, targets=Y, loss="nll", h0=h0)
+        num = check_rnn_grads(
             "many_to_many_grads",
             got,
             ref,
-            muts,
             numeric,
-            sz["N"],
+            problem,
+            extra=["last_loss_only", "ignore_h0"],
             note=f"(N = {sz['N']}, T = {sz['T']}.)",
         )
         worst = max(worst, num)

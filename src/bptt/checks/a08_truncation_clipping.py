@@ -10,7 +10,7 @@ from ..params import Params
 from ..rnn import forward, many_to_many
 from ..train import clip_by_norm, clip_by_value, window_truncated
 from .engine import CheckFailed, _check_outputs, _label, _passed, call
-from .mistakes import _check_params_result, _numeric_params, _rnn_mutants, _tiny_rnn
+from .mistakes import _numeric_params, _tiny_rnn, check_rnn_grads
 
 # (k, sizes) every truncation check also tries: k = 1, chunks that do not divide T, k >= T
 TRUNC_EDGES = [
@@ -43,42 +43,25 @@ def _one_truncation(fn, seed, k, N, T, D, H, C):
     hs = [np.zeros((N, H))] + [Hs[:, t] for t in range(T)]
     numeric = _numeric_params(lambda p: _surrogate_truncated_loss(p, X, Y, k, hs), params)
     got = call(fn, "truncated_grads", params, X, Y, k)
-    names = [
-        "no_truncation",
-        "trunc_late",
-        "trunc_early",
-        "reset_state",
-        "direct_only",
-        "assign",
-        "tanh",
-        "tanh_weights",
-        "tanh_carry",
-        "one_minus_h",
-        "off_by_one",
-        "transposed_rec",
-        "sum",
-    ]
-    muts = [(kk, t, g) for kk, t, g, _ in _rnn_mutants(params, X, Y, names, loss="mse", truncate=k)]
-    muts.append(
-        (
-            "sliding_window",
-            "It matches the other truncation scheme, where each loss L_t sends its "
-            "gradient back k steps. Here the sequence is cut into fixed chunks: every loss in a "
-            "chunk "
-            "backpropagates to the chunk's start and no further.",
-            window_truncated(params, X, Y, k)[1],
-        )
+    window = (
+        "sliding_window",
+        "It matches the other truncation scheme, where each loss L_t sends its "
+        "gradient back k steps. Here the sequence is cut into fixed chunks: every loss in a chunk "
+        "backpropagates to the chunk's start and no further.",
+        window_truncated(params, X, Y, k)[1],
     )
     chunks = ", ".join(
         f"{a + 1}-{min(a + k, T)}" if min(a + k, T) > a + 1 else f"{a + 1}" for a in range(0, T, k)
     )
-    return _check_params_result(
+    problem = dict(params=params, X=X, targets=Y, loss="mse", truncate=k)
+    return check_rnn_grads(
         "truncated_grads",
         got,
         ref,
-        muts,
         numeric,
-        N,
+        problem,
+        extra=["no_truncation", "trunc_late", "trunc_early", "reset_state"],
+        more=[window],
         note=f"(T = {T}, k = {k}: the chunks are steps {chunks}.)",
     )
 

@@ -165,3 +165,37 @@ def _check_params_result(name, got, ref, mutants, numeric, N, note=""):
             )
         )
     return _check_outputs(name, arrays, specs, note)
+
+
+# the mistakes every check of the five gradients tries (a check adds its own)
+WEIGHT_MISTAKES = (
+    "assign",
+    "last_step_only",
+    "tanh",
+    "tanh_weights",
+    "tanh_carry",
+    "one_minus_h",
+    "off_by_one",
+    "off_by_one_rec",
+    "transposed_rec",
+    "direct_only",
+    "sum",
+)
+
+
+def check_rnn_grads(name, got, ref, numeric, problem, extra=(), more=(), note=""):
+    """Compare a student's five gradients with ``ref``, naming any of the RNN mistakes.
+
+    problem: dict(params=, X=, targets=, loss=, last_only=, h0=, truncate=) of ``_rnn_mutants``;
+    extra: more mistake names; more: more (kind, sentence, Params) mistakes. Returns the worst
+    relative error against ``numeric``.
+    """
+    p = dict(problem)
+    names = list(extra) + [m for m in WEIGHT_MISTAKES if m not in extra]
+    muts = [
+        (k, t, g)
+        for k, t, g, _ in _rnn_mutants(p.pop("params"), p.pop("X"), p.pop("targets"), names, **p)
+    ]
+    return _check_params_result(
+        name, got, ref, muts + list(more), numeric, problem["X"].shape[0], note=note
+    )
