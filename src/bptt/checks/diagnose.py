@@ -99,39 +99,67 @@ def _fmt_index(idx):
 
 
 def _locate(got, ref, time_axis=None, time_offset=1):
-    """Where ``got`` differs from ``ref``: count, worst entries, and time steps / rows / columns."""
+    """Where ``got`` differs from ``ref``: (words, numbers), the words in the student's terms.
+
+    words: which time steps, rows or columns are wrong, and the sign pattern; numbers: how many
+    entries, the worst ones and their expected values.
+    """
     diff = np.abs(got - ref)
     scale = max(float(np.abs(ref).max()), 1e-300)
     bad = diff > 1e-6 * scale
     n_bad, total = int(bad.sum()), bad.size
-    order = np.argsort(diff.ravel())[::-1][:3]
-    worst = []
-    for flat in order:
-        if not bad.ravel()[flat]:
-            break
-        idx = np.unravel_index(flat, got.shape)
-        worst.append(f"{_fmt_index(idx)} is {got[idx]:.4g}, expected {ref[idx]:.4g}")
-    lines = [
-        f"{n_bad} of {total} entries are off (the largest difference is {diff.max():.2g}, "
-        f"the largest entry {scale:.2g})" + (": " + "; ".join(worst) if worst else "") + "."
-    ]
+    words = []
     if time_axis is not None and got.ndim > time_axis:
         other = tuple(a for a in range(got.ndim) if a != time_axis)
         wrong_t = np.nonzero(bad.any(axis=other))[0]
         right_t = np.nonzero(~bad.any(axis=other))[0]
         if len(wrong_t) and len(right_t):
-            lines.append(
-                f"Wrong at t = {', '.join(str(t + time_offset) for t in wrong_t)}; "
+            words.append(
+                f"It is wrong at t = {', '.join(str(t + time_offset) for t in wrong_t)} and "
                 f"right at t = {', '.join(str(t + time_offset) for t in right_t)}."
             )
     elif got.ndim == 2 and 0 < n_bad < total:
         rows = np.nonzero(bad.any(axis=1))[0]
         cols = np.nonzero(bad.any(axis=0))[0]
         if len(rows) < got.shape[0]:
-            lines.append(f"Only rows {', '.join(map(str, rows))} are wrong.")
+            words.append(
+                f"Only row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))} "
+                f"{'are' if len(rows) > 1 else 'is'} wrong."
+            )
         elif len(cols) < got.shape[1]:
-            lines.append(f"Only columns {', '.join(map(str, cols))} are wrong.")
-    return " ".join(lines)
+            words.append(
+                f"Only column{'s' if len(cols) > 1 else ''} {', '.join(map(str, cols))} "
+                f"{'are' if len(cols) > 1 else 'is'} wrong."
+            )
+    nz = bad & (ref != 0)
+    flipped = int(np.sum(np.sign(got[nz]) == -np.sign(ref[nz])))
+    if flipped and flipped == int(nz.sum()):
+        words.append(
+            "Every wrong entry has the opposite sign of the right one."
+            if flipped > 1
+            else "The wrong entry has the opposite sign of the right one."
+        )
+    elif flipped:
+        words.append(f"{flipped} of the wrong entries have the wrong sign.")
+    elif n_bad:
+        ratio = got[nz] / ref[nz]
+        if ratio.size and np.allclose(ratio, ratio[0], rtol=1e-6):
+            words.append(f"Those entries are {ratio[0]:.4g} times the right ones.")
+        else:
+            words.append("The signs are right; the sizes are not.")
+    if n_bad == total:
+        words.insert(0, "Every entry is off.")
+    worst = []
+    for flat in np.argsort(diff.ravel())[::-1][:3]:
+        if not bad.ravel()[flat]:
+            break
+        idx = np.unravel_index(flat, got.shape)
+        worst.append(f"{_fmt_index(idx)} is {got[idx]:.4g}, expected {ref[idx]:.4g}")
+    numbers = (
+        f"{n_bad} of {total} entries are off (the largest difference is {diff.max():.2g}, "
+        f"the largest entry {scale:.2g})" + (": " + "; ".join(worst) if worst else "") + "."
+    )
+    return " ".join(words), numbers
 
 
 def _compare(
@@ -280,13 +308,13 @@ def _compare(
             "bias" if bias else "factor",
             f"{symbol} is all zeros. {_label('bias') if bias else ''}".strip(),
         )
-    text = f"relative error {err:.1e} against the reference. " + _locate(
-        got, ref, time_axis, time_offset
-    )
+    words, numbers = _locate(got, ref, time_axis, time_offset)
+    numbers = f"relative error {err:.1e} against the reference; {numbers}"
     if numeric is not None:
         numeric = np.asarray(numeric, dtype=float)
-        text += (
+        numbers += (
             f" Central differences: {rel_error(got, numeric):.1e} from yours, "
             f"{rel_error(ref, numeric):.1e} from the reference."
         )
+    text = f"{words or 'It differs from the right answer.'}\n  {numbers}"
     raise _Mismatch(None, text)
