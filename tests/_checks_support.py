@@ -46,7 +46,7 @@ def run_cases(check, wrong, **kw):
             raise AssertionError(f"wrong implementation {name!r}: {exc}") from None
 
 
-def common_wrong(right, first_array=0):
+def common_wrong(right, first_array=0, skip=()):
     """Wrong answers every check must catch: None, NaN, inf, float32, an overwritten input."""
 
     def nan(*a):
@@ -64,13 +64,14 @@ def common_wrong(right, first_array=0):
         (target[0] if isinstance(target, tuple) else target)[...] = 0.0
         return out
 
-    return {
+    out = {
         "returns None": (lambda *a: None, "none", "return"),
         "NaN": (nan, "nonfinite", "NaN"),
         "inf": (inf, "nonfinite", "inf"),
         "float32": (f32, "dtype", "float64"),
         "overwrites its input": (overwrite, "changed_input", "must not write into"),
     }
+    return {k: v for k, v in out.items() if k not in skip}
 
 
 def _map(out, f):

@@ -63,7 +63,9 @@ def relative_error(a, b, bug=None):
 def gradient_check(loss_fn, params, grads, threshold=1e-7, bug=None):
     bad = []
     for name, p, g in zip(Params._fields, params, grads):
-        num = central_difference(lambda: loss_fn(params), p)
+        num = central_difference(
+            lambda: loss_fn(params), p, bug="not_restored" if bug == "dirty" else None
+        )
         err = np.linalg.norm(g - num) if bug == "abs" else relative_error(g, num)
         limit = 1e-7 if bug == "fixed" else threshold
         if (err <= limit) if bug == "inverted" else (err > limit):
@@ -101,6 +103,13 @@ def test_central_difference_names_each_mistake():
             ),
             "a copy of x": (bugged(central_difference, "copy"), "copy", "not a copy"),
             "None": (lambda f, x, eps=1e-6: None, "none", "return"),
+            "NaN": (lambda f, x, eps=1e-6: np.full_like(x, np.nan), "nonfinite", "NaN"),
+            "inf": (lambda f, x, eps=1e-6: np.full_like(x, np.inf), "nonfinite", "inf"),
+            "float32": (
+                lambda f, x, eps=1e-6: central_difference(f, x, eps).astype(np.float32),
+                "dtype",
+                "float64",
+            ),
         },
     )
 
@@ -143,6 +152,7 @@ def test_gradient_check_names_each_mistake():
                 "a right gradient: you flagged ['W']",
             ),
             "None": (bugged(gradient_check, "none"), "none", "return"),
+            "params left perturbed": (bugged(gradient_check, "dirty"), "changed_input", "argument 2"),
         },
     )
 
