@@ -4,7 +4,9 @@
 
 Used by `make notebooks`. nbval then compares the stored outputs with a fresh run; the
 timestamps that nbclient records in each cell's metadata would change on every run, so they
-are dropped. Prints each notebook's execution time.
+are dropped, and consecutive stream outputs of one cell are joined (the kernel may split one
+print into several chunks, which would make the stored file differ from run to run). Prints each
+notebook's execution time.
 """
 
 import pathlib
@@ -27,6 +29,23 @@ def default_notebooks():
     )
 
 
+def join_streams(outputs):
+    """Consecutive stream outputs of the same name (stdout, stderr) as one output each."""
+    joined = []
+    for out in outputs:
+        last = joined[-1] if joined else None
+        if (
+            out.output_type == "stream"
+            and last is not None
+            and last.output_type == "stream"
+            and last.name == out.name
+        ):
+            last.text += out.text
+        else:
+            joined.append(out)
+    return joined
+
+
 def refresh(path):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -36,6 +55,8 @@ def refresh(path):
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = join_streams(cell.outputs)
     nbformat.write(nb, path)
     return seconds
 
