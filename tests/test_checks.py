@@ -323,3 +323,31 @@ def test_jacobian_and_contraction_name_each_mistake():
             **common_wrong(grad_via_jacobian),
         },
     )
+
+
+WEIRD = {
+    "a string": "abc",
+    "a dict": {},
+    "a short list": [1, 2],
+    "a number": 5.0,
+    "one zero": np.zeros(1),
+    "an object": object(),
+    "two Nones": (None, None),
+    "five numbers": (1, 2, 3, 4, 5),
+    "NaN": float("nan"),
+    "complex": np.zeros((3, 4), complex),
+    "booleans": np.zeros((4, 5), bool),
+    "-inf": -np.inf,
+    "strings": ("a", "b", "c"),
+}
+
+
+@pytest.mark.parametrize("what", list(WEIRD))
+def test_odd_results_fail_with_a_message_never_a_traceback(what, capsys):
+    """Whatever a function returns, every check fails with a CheckFailed (no other exception,
+    nothing on stderr)."""
+    value = WEIRD[what]
+    for name in [n for n in checks.__all__ if n.startswith("check_")]:
+        with pytest.raises(CheckFailed):
+            getattr(checks, name)(lambda *a, **k: value)
+    assert capsys.readouterr().err == ""

@@ -12,12 +12,28 @@ The package mirrors ``exercises/``: :mod:`bptt.checks.engine` runs, compares and
 line in this file.
 """
 
+import functools
 import importlib
 import pkgutil
+import warnings
 
 from .engine import KINDS, MATCH, TOL, CheckFailed
 
 __all__ = ["CheckFailed", "KINDS", "MATCH", "TOL"]
+
+
+def _quiet(check):
+    """The check with every warning silenced (a student's overflow, a complex result cast, ...):
+    what is wrong reaches the student as the check's message, never as stderr."""
+
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return check(*args, **kwargs)
+
+    return run
+
 
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name[:1] == "a" and _info.name[1:3].isdigit():
@@ -25,6 +41,6 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         for _name in dir(_module):
             _fn = getattr(_module, _name)
             if _name.startswith("check_") and getattr(_fn, "__module__", None) == _module.__name__:
-                globals()[_name] = _fn
+                globals()[_name] = _quiet(_fn)
                 __all__.append(_name)
 del _info, _module, _name, _fn
