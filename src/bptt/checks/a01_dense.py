@@ -107,71 +107,48 @@ def check_dense_backward(fn, seed=0, N=4, D=3, H=5):
         w_text = (
             "tanh' is applied twice: dY = (1 - Z²) ⊙ dZ once, then dX, dW and db all use that dY."
         )
-        specs = [
-            (
-                "dX",
-                got[0],
-                refs[0],
-                dict(
-                    numeric=nums[0],
-                    n_batch=NN,
-                    mistakes=[
-                        ("tanh", t_text, dZ @ W),
-                        ("tanh", h_text, dY1 @ W),
-                        ("tanh", w_text, twice @ W),
-                        (
-                            "transposed",
-                            "It uses Wᵀ: batch first, dX = dY W, (N, H) @ (H, D).",
-                            dY @ W.T if W.shape[0] == W.shape[1] else None,
-                        ),
-                    ],
-                ),
-            ),
-            (
-                "dW",
-                got[1],
-                refs[1],
-                dict(
-                    numeric=nums[1],
-                    n_batch=NN,
-                    mistakes=[
-                        ("tanh", t_text, dZ.T @ X),
-                        ("tanh", h_text, dY1.T @ X),
-                        ("tanh", w_text, twice.T @ X),
-                        (
-                            "transposed",
-                            "You computed Xᵀ dY (shape (D, H)); dL/dW = dYᵀ X has the shape of W, "
-                            "(H, D).",
-                            X.T @ dY,
-                        ),
-                    ],
-                ),
-            ),
-            (
-                "db",
-                got[2],
-                refs[2],
-                dict(
-                    numeric=nums[2],
-                    n_batch=NN,
-                    bias=True,
-                    mistakes=[
-                        ("tanh", t_text, dZ.sum(0)),
-                        ("tanh", h_text, dY1.sum(0)),
-                        ("tanh", w_text, twice.sum(0)),
-                        (
-                            "batch",
-                            "You averaged dY over the rows; dZ already carries the 1/N of a mean "
-                            "loss, so "
-                            "db = Σ_rows dY.",
-                            dY.mean(axis=0),
-                        ),
-                    ],
-                ),
-            ),
-        ]
-        for _, _, _, o in specs:
-            o["mistakes"] = [m for m in o["mistakes"] if m[2] is not None]
+        products = {"dX": lambda d: d @ W, "dW": lambda d: d.T @ X, "db": lambda d: d.sum(axis=0)}
+        wrong_dY = [(t_text, dZ), (h_text, dY1), (w_text, twice)]
+        extra = {
+            "dX": [
+                (
+                    "transposed",
+                    "It uses Wᵀ: batch first, dX = dY W, (N, H) @ (H, D).",
+                    dY @ W.T if W.shape[0] == W.shape[1] else None,
+                )
+            ],
+            "dW": [
+                (
+                    "transposed",
+                    "You computed Xᵀ dY (shape (D, H)); dL/dW = dYᵀ X has the shape of W, (H, D).",
+                    X.T @ dY,
+                )
+            ],
+            "db": [
+                (
+                    "batch",
+                    "You averaged dY over the rows; dZ already carries the 1/N of a mean "
+                    "loss, so db = Σ_rows dY.",
+                    dY.mean(axis=0),
+                )
+            ],
+        }
+        specs = []
+        for j, (label, product) in enumerate(products.items()):
+            muts = [("tanh", t, product(d)) for t, d in wrong_dY] + extra[label]
+            specs.append(
+                (
+                    label,
+                    got[j],
+                    refs[j],
+                    dict(
+                        numeric=nums[j],
+                        n_batch=NN,
+                        bias=label == "db",
+                        mistakes=[m for m in muts if m[2] is not None],
+                    ),
+                )
+            )
         num = compare_all(
             "dense_backward", specs, note=f"(N = {NN}, D = {X.shape[1]}, H = {W.shape[0]})"
         )
