@@ -152,7 +152,7 @@ def test_gradient_check_names_each_mistake():
                 "a right gradient: you flagged ['W']",
             ),
             "None": (bugged(gradient_check, "none"), "none", "return"),
-            "params left perturbed": (bugged(gradient_check, "dirty"), "changed_input", "argument 2"),
+            "params left perturbed": (bugged(gradient_check, "dirty"), "changed_input", "argument"),
         },
     )
 
