@@ -197,3 +197,17 @@ def test_bad_input_names_the_argument(call, exc, words):
         call()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+def test_lstm_learns_the_recall_task_the_rnn_does_not_on_a_third_seed():
+    """Chapter 10's delayed recall (d = 10, S = 2) with seed 2, the seed the chapter does not show."""
+    S, d, T, H, seed = 2, 10, 20, 32, 2
+    X_tr, Y_tr = bptt.data.delayed_recall(2000, T, d, S, seed=0)
+    X_te, Y_te = bptt.data.delayed_recall(500, T, d, S, seed=100)
+    setup = dict(loss="nll", steps=800, batch_size=32, optimizer="adam", lr=0.03, clip_norm=5.0)
+    rnn = bptt.train.train(bptt.init_params(S, H, S + 1, seed=seed), X_tr, Y_tr, seed=seed, **setup)
+    lp0 = bptt.init_lstm_params(S, H, S + 1, seed=seed, forget_bias=1.0)
+    net = bptt.train.train(lp0, X_tr, Y_tr, seed=seed, **setup)
+    acc_rnn = bptt.train.accuracy(rnn.params, X_te, Y_te, from_step=d)
+    acc_lstm = bptt.train.accuracy(net.params, X_te, Y_te, from_step=d)
+    assert acc_rnn < 0.65 and acc_lstm > 0.8, (acc_rnn, acc_lstm)
