@@ -211,3 +211,15 @@ def test_lstm_learns_the_recall_task_the_rnn_does_not_on_a_third_seed():
     acc_rnn = bptt.train.accuracy(rnn.params, X_te, Y_te, from_step=d)
     acc_lstm = bptt.train.accuracy(net.params, X_te, Y_te, from_step=d)
     assert acc_rnn < 0.65 and acc_lstm > 0.8, (acc_rnn, acc_lstm)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 20])
+@pytest.mark.parametrize("truncate", [None, 2])
+def test_fast_path_in_chunks_of_steps(monkeypatch, chunk, truncate):
+    """Chunks of carry-free factors (1 or a few steps, not dividing T) give the same numbers."""
+    monkeypatch.setattr(lstm_fast, "CHUNK", chunk)
+    lp, X, Y, h0, c0 = problem(N=2, T=9, D=3, H=4, C=3, loss="nll")
+    d = lstm.lstm_details(lp, X, Y, "nll", h0, c0, truncate=truncate)
+    r = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0, truncate=truncate)
+    for a, b in zip((*d.grads, d.dh0, d.dc0), (*r.grads, r.dh0, r.dc0)):
+        assert np.allclose(a, b, rtol=EXACT, atol=EXACT)

@@ -12,8 +12,9 @@ in float64; what changes is the layout:
   σ(z) = (1 + tanh(z/2))/2, with the halving folded into the rows of W, U and b once per call
   (multiplying by 1/2 is exact in binary floating point).
 - The factors of the backward step that do not depend on the carry (s̃ ⊙ σ'(z^i), c_{t-1} ⊙
-  σ'(z^f), ...) are computed for all steps at once before the loop, which then does a few
-  multiplications and one product per step.
+  σ'(z^f), ...) are computed for a chunk of steps at once (about ``CHUNK`` numbers per block, so
+  that a chunk stays in cache), and the loop then does a few multiplications and one product per
+  step.
 """
 
 from typing import NamedTuple
@@ -101,6 +102,25 @@ def forward_states(lp, X, h0, c0):
     return Z, Hs, Cs, tanh_c
 
 
+CHUNK = 1 << 15  # numbers per gate block in a chunk of carry-free factors (cache-sized)
+
+
+def _factors(Zc, Cprev, tanh_c, A, P, Q, F):
+    """The carry-free factors of the backward step for a chunk of n steps (into A..F[:n]).
+
+    Zc (n, N, 4H) the gates (i, f, s̃, q); Cprev (n, N, H) c_{t-1}; tanh_c (n, N, H) tanh(c_t).
+    """
+    n, _, H4 = Zc.shape
+    H = H4 // 4
+    i, f, s, q = (Zc[..., k * H : (k + 1) * H] for k in range(4))
+    np.multiply(s, i * (1 - i), out=A[:n, :, 0])  # ∂c/∂z^i = s̃ σ'(z^i)
+    np.multiply(Cprev, f * (1 - f), out=A[:n, :, 1])  # ∂c/∂z^f = c_{t-1} σ'(z^f)
+    np.multiply(i, 1 - s * s, out=A[:n, :, 2])  # ∂c/∂z^s̃ = i tanh'(z^s̃)
+    np.multiply(q, 1 - tanh_c * tanh_c, out=P[:n])
+    np.multiply(tanh_c, q * (1 - q), out=Q[:n])
+    np.copyto(F[:n], f)
+
+
 def _losses(pb, Hs):
     """(loss, dO, rows): dL/do_t (rows·N, C) for the steps with a loss, and their h_t rows."""
     N, T, _ = pb.X.shape
@@ -158,33 +178,34 @@ def loss_and_grads(lp, X, targets, loss="mse", h0=None, c0=None, truncate=None, 
     dc_out = dO.sum(axis=0)
     G = np.zeros((T, N, H), dtype=lp.W.dtype)  # direct terms Vᵀ ∂L_t/∂o_t, then g_t
     np.matmul(dO, lp.V, out=G[T - 1] if last_only else G.reshape(T * N, H))
-    # the carry-free factors of every step, at once
-    i, f, s, q = (Z[..., k * H : (k + 1) * H] for k in range(4))
-    A = np.empty((T, N, 3, H), dtype=lp.W.dtype)
-    np.multiply(s, i * (1 - i), out=A[:, :, 0])  # ∂c/∂z^i = s̃ σ'(z^i)
-    np.multiply(Cs[:-1], f * (1 - f), out=A[:, :, 1])  # ∂c/∂z^f = c_{t-1} σ'(z^f)
-    np.multiply(i, 1 - s * s, out=A[:, :, 2])  # ∂c/∂z^s̃ = i tanh'(z^s̃)
-    P = q * (1 - tanh_c * tanh_c)  # ∂c-path of h: e_t gets g_t ⊙ q_t ⊙ (1 - tanh² c_t)
-    Q = tanh_c * q * (1 - q)  # dz^q = g_t ⊙ tanh(c_t) σ'(z^q)
-    F = f.copy()
-    dZ = Z.reshape(T, N, 4, H)  # the gates are no longer needed: Z becomes dL/dz
-    dh = np.zeros((N, H), dtype=lp.W.dtype)  # the carry Wᵀ dz_{t+1}
-    dc = np.zeros((N, H), dtype=lp.W.dtype)  # the carry f_{t+1} ⊙ e_{t+1}
-    e = np.empty((N, H), dtype=lp.W.dtype)
+    dt = lp.W.dtype
+    m = max(1, min(T, CHUNK // (N * H)))  # steps per chunk of carry-free factors
+    A = np.empty((m, N, 3, H), dtype=dt)  # s̃ σ'(z^i), c_{t-1} σ'(z^f), i tanh'(z^s̃)
+    P = np.empty((m, N, H), dtype=dt)  # q ⊙ (1 - tanh² c): the path from h_t into c_t
+    Q = np.empty((m, N, H), dtype=dt)  # tanh(c) σ'(z^q)
+    F = np.empty((m, N, H), dtype=dt)  # f_t, kept: Z is overwritten by dL/dz
+    dZ = Z.reshape(T, N, 4, H)
+    dh = np.zeros((N, H), dtype=dt)  # the carry Wᵀ dz_{t+1}
+    dc = np.zeros((N, H), dtype=dt)  # the carry f_{t+1} ⊙ e_{t+1}
+    e = np.empty((N, H), dtype=dt)
     k = pb.truncate
-    for t in range(T - 1, -1, -1):
-        g = G[t]
-        g += dh  # g_t
-        np.multiply(g, P[t], out=e)
-        e += dc  # e_t, the cell junction
-        np.multiply(A[t], e[:, None, :], out=dZ[t, :, :3])
-        np.multiply(g, Q[t], out=dZ[t, :, 3])
-        if k is not None and t > 0 and t % k == 0:
-            dh.fill(0)  # a truncation window starts here
-            dc.fill(0)
-        else:
-            np.multiply(e, F[t], out=dc)
-            np.matmul(Z[t], lp.W, out=dh)
+    for c1 in range(T, 0, -m):  # chunks of steps c0..c1-1, newest first
+        c0 = max(0, c1 - m)
+        _factors(Z[c0:c1], Cs[c0:c1], tanh_c[c0:c1], A, P, Q, F)
+        for t in range(c1 - 1, c0 - 1, -1):
+            j = t - c0
+            g = G[t]
+            g += dh  # g_t
+            np.multiply(g, P[j], out=e)
+            e += dc  # e_t, the cell junction
+            np.multiply(A[j], e[:, None, :], out=dZ[t, :, :3])
+            np.multiply(g, Q[j], out=dZ[t, :, 3])
+            if k is not None and t > 0 and t % k == 0:
+                dh.fill(0)  # a truncation window starts here
+                dc.fill(0)
+            else:
+                np.multiply(e, F[j], out=dc)
+                np.matmul(Z[t], lp.W, out=dh)
     Zr = Z.reshape(T * N, 4 * H)
     dW = Zr.T @ Hs[:-1].reshape(T * N, H)
     dU = Zr.T @ np.ascontiguousarray(pb.X.transpose(1, 0, 2)).reshape(T * N, D)
