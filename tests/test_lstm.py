@@ -200,7 +200,7 @@ def test_bad_input_names_the_argument(call, exc, words):
 
 
 def test_lstm_learns_the_recall_task_the_rnn_does_not_on_a_third_seed():
-    """Chapter 10's delayed recall (d = 10, S = 2) with seed 2, the seed the chapter does not show."""
+    """Chapter 10's delayed recall (d = 10, S = 2) with seed 2, not shown in the chapter."""
     S, d, T, H, seed = 2, 10, 20, 32, 2
     X_tr, Y_tr = bptt.data.delayed_recall(2000, T, d, S, seed=0)
     X_te, Y_te = bptt.data.delayed_recall(500, T, d, S, seed=100)
