@@ -106,6 +106,7 @@ def run(args):
                 time.sleep(args.pause)
                 f()
                 times[dtype][who].append(min(timed(f) for _ in range(REPS)))
+    bptt.lstm_fast.release_buffers()  # the sections after this one measure memory
     print(
         f"  medians over {args.rounds} interleaved rounds (each the best of {REPS} calls), "
         f"load average {os.getloadavg()[0]:.1f}"

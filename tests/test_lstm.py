@@ -223,3 +223,16 @@ def test_fast_path_in_chunks_of_steps(monkeypatch, chunk, truncate):
     r = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0, truncate=truncate)
     for a, b in zip((*d.grads, d.dh0, d.dc0), (*r.grads, r.dh0, r.dc0)):
         assert np.allclose(a, b, rtol=EXACT, atol=EXACT)
+
+
+def test_scratch_pool_off_gives_the_same_numbers(monkeypatch):
+    """With no memory kept between calls (a pool of 0 bytes) every buffer is fresh: same result."""
+    lp, X, Y, h0, c0 = problem(loss="nll")
+    ref = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0)
+    monkeypatch.setattr(lstm_fast, "POOL_BYTES", 0)
+    lstm_fast.release_buffers()
+    got = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0)
+    assert got.loss == ref.loss and all(np.array_equal(a, b) for a, b in zip(got.grads, ref.grads))
+    again = lstm_fast.loss_and_grads(lp, X[:2], Y[:2], "nll", h0[:2], c0[:2])  # smaller, reused
+    d = lstm.lstm_details(lp, X[:2], Y[:2], "nll", h0[:2], c0[:2])
+    assert all(np.allclose(a, b, rtol=EXACT, atol=EXACT) for a, b in zip(again.grads, d.grads))

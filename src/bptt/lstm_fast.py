@@ -21,8 +21,22 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .fast import _pool, _scratch
 from .losses import nll_in_place
 from .lstm import LSTMParams, check_lstm_problem
+
+
+POOL_BYTES = 256 << 20  # scratch memory kept between calls, per thread, at most
+
+
+def _buffer(slot, shape, dtype):
+    """Scratch memory for one call (never returned): page faults on fresh memory cost time."""
+    return _scratch(slot, shape, dtype, POOL_BYTES, pool="lstm")
+
+
+def release_buffers():
+    """Free the scratch memory this thread keeps between LSTM calls."""
+    _pool.__dict__.pop("lstm", None)
 
 
 class LSTMResult(NamedTuple):
@@ -78,13 +92,15 @@ def forward_states(lp, X, h0, c0):
     dtype = lp.W.dtype
     half, add = _gate_vectors(H, dtype)
     Wh = lp.W * half[:, None]
-    Z = np.empty((T, N, 4 * H), dtype=dtype)
-    Xt = np.ascontiguousarray(X.transpose(1, 0, 2)).reshape(T * N, D)
+    Z = _buffer("Z", (T, N, 4 * H), dtype)
+    Xt = _buffer("X", (T, N, D), dtype)
+    np.copyto(Xt, X.transpose(1, 0, 2))
+    Xt = Xt.reshape(T * N, D)
     np.matmul(Xt, (lp.U * half[:, None]).T, out=Z.reshape(T * N, 4 * H))  # all steps at once
     Z += lp.b * half
-    Hs = np.empty((T + 1, N, H), dtype=dtype)
-    Cs = np.empty_like(Hs)
-    tanh_c = np.empty((T, N, H), dtype=dtype)
+    Hs = _buffer("Hs", (T + 1, N, H), dtype)
+    Cs = _buffer("Cs", (T + 1, N, H), dtype)
+    tanh_c = _buffer("tanh_c", (T, N, H), dtype)
     Hs[0], Cs[0] = h0, c0
     rec = np.empty((N, 4 * H), dtype=dtype)
     tmp = np.empty((N, H), dtype=dtype)
@@ -176,7 +192,9 @@ def loss_and_grads(lp, X, targets, loss="mse", h0=None, c0=None, truncate=None, 
     value, dO, Hr = _losses(pb, Hs)
     dV = dO.T @ Hr
     dc_out = dO.sum(axis=0)
-    G = np.zeros((T, N, H), dtype=lp.W.dtype)  # direct terms Vᵀ ∂L_t/∂o_t, then g_t
+    G = _buffer("G", (T, N, H), lp.W.dtype)  # direct terms Vᵀ ∂L_t/∂o_t, then g_t
+    if last_only:
+        G.fill(0)
     np.matmul(dO, lp.V, out=G[T - 1] if last_only else G.reshape(T * N, H))
     dt = lp.W.dtype
     m = max(1, min(T, CHUNK // (N * H)))  # steps per chunk of carry-free factors
@@ -208,6 +226,8 @@ def loss_and_grads(lp, X, targets, loss="mse", h0=None, c0=None, truncate=None, 
                 np.matmul(Z[t], lp.W, out=dh)
     Zr = Z.reshape(T * N, 4 * H)
     dW = Zr.T @ Hs[:-1].reshape(T * N, H)
-    dU = Zr.T @ np.ascontiguousarray(pb.X.transpose(1, 0, 2)).reshape(T * N, D)
+    Xt = _buffer("X", (T, N, D), lp.W.dtype)
+    np.copyto(Xt, pb.X.transpose(1, 0, 2))  # x_t time-major again (the pool may not keep it)
+    dU = Zr.T @ Xt.reshape(T * N, D)
     grads = LSTMParams(dW, dU, Zr.sum(axis=0), dV, dc_out)
     return LSTMResult(value, grads, dh, dc, Hs[T].copy(), Cs[T].copy())
