@@ -25,7 +25,6 @@ from .fast import _pool, _scratch
 from .losses import nll_in_place
 from .lstm import LSTMParams, check_lstm_problem
 
-
 POOL_BYTES = 256 << 20  # scratch memory kept between calls, per thread, at most
 
 
