@@ -7,10 +7,10 @@ Math (column vectors; the gates stacked (r, u, n) as PyTorch stacks them (r, z, 
     n_t = tanh(W_n (r_t ⊙ h_{t-1}) + U_n x_t + b_n)   candidate
     h_t = (1 − u_t) ⊙ n_t + u_t ⊙ h_{t-1}
 
-The update gate u_t plays the LSTM's forget gate: the direct path gives ∂h_t/∂h_{t-1} ⊇ diag(u_t).
-(Cho et al. put the reset gate outside W_n; this placement, r_t ⊙ h_{t-1} inside, is theirs too;
-PyTorch applies r_t after the product, W_n h_{t-1} ⊙ r_t, a different network.) The update gate
-is written u_t because z_t is the LSTM's stacked pre-activation in this book.
+The update gate u_t plays the LSTM's forget gate: the direct path contributes diag(u_t) to
+dh_t/dh_{t-1}. The reset gate acts before the product, W_n (r_t ⊙ h_{t-1}), as in Cho et al.;
+PyTorch applies it after, r_t ⊙ (W_n h_{t-1} + b_hn), a slightly different network. The update
+gate is written u_t because z_t is the LSTM's stacked pre-activation in this book.
 
     h, cache = gru_step_forward(x, h_prev, W, U, b)     W (3H, H), U (3H, D), b (3H,)
     dx, dh_prev, dW, dU, db = gru_step_backward(dh, cache)
