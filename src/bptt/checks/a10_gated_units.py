@@ -13,15 +13,15 @@ def _mistaken(dh, dc, cache, kind):
     """The six outputs a named mistake gives (built from the cache, for the messages)."""
     x, h_prev, c_prev, W, U, i, f, s, q, tanh_c = cache
     c_t = f * c_prev + i * s
-    tanh_c_used = c_t if kind == "c_for_tanh_c" else tanh_c
+    tanh_c_used = c_t if kind == "c_for_tanh_c" else tanh_c  # in ∂h_t/∂q_t = tanh(c_t)
     q_path = 1.0 if kind == "missing_q" else q
-    e = dh * q_path * (1.0 - tanh_c_used**2 if kind != "c_for_tanh_c" else 1.0 - tanh_c**2)
+    e = dh * q_path * (1.0 - tanh_c**2)
     if kind != "no_cell_path":
         e = e + dc
     ds = s * (1.0 - s) if kind == "sigmoid_for_tanh" else 1.0 - s * s
     di = 1.0 - i * i if kind == "tanh_for_sigmoid" else i * (1.0 - i)
     blocks = [e * s * di, e * c_prev * f * (1.0 - f), e * i * ds, dh * tanh_c_used * q * (1 - q)]
-    if kind == "gate_order":  # (i, f, o, g), the order of Keras and TensorFlow
+    if kind == "gate_order":  # the candidate and output-gate blocks swapped
         blocks = [blocks[0], blocks[1], blocks[3], blocks[2]]
     dz = np.concatenate(blocks, axis=1)
     dc_prev = e if kind == "dc_prev_no_f" else e * f
@@ -30,8 +30,7 @@ def _mistaken(dh, dc, cache, kind):
 
 MISTAKES = {
     "gate_order": "The gate blocks are in the wrong order: W, U and b stack (i, f, s̃, q), as "
-    "PyTorch's (i, f, g, o); your candidate and output-gate blocks are swapped (the order "
-    "(i, f, o, g) of Keras).",
+    "PyTorch's (i, f, g, o); your candidate and output-gate blocks are swapped.",
     "sigmoid_for_tanh": "The candidate s̃_t = tanh(z^s̃) needs tanh' = 1 − s̃², not the sigmoid's "
     "s̃(1 − s̃).",
     "tanh_for_sigmoid": "The input gate i_t = σ(z^i) needs σ' = i(1 − i), not tanh's 1 − i².",
@@ -80,15 +79,21 @@ def check_lstm_step_backward(fn, seed=0, N=3, D=4, H=5):
     kept = [a.copy() for a in (dh, dc, *cache)]
     got = unpack(call(fn, "lstm_step_backward", dh, dc, cache), "lstm_step_backward", OUTPUTS)
     if not all(np.array_equal(a, k) for a, k in zip((dh, dc, *cache), kept)):
-        fail("lstm_step_backward", "lstm_step_backward changed an array of its inputs (dh, dc or "
-             "the cache): compute new arrays instead of writing into them (x = x * 2, not x *= 2).",
-             kind="changed_input")
+        fail(
+            "lstm_step_backward",
+            "lstm_step_backward changed an array of its inputs (dh, dc or "
+            "the cache): compute new arrays instead of writing into them (x = x * 2, not x *= 2).",
+            kind="changed_input",
+        )
     wrong = {kind: _mistaken(dh, dc, cache, kind) for kind in MISTAKES}
     num = rel_error(ref[5], _numeric_db(dh, dc, cache, b))
     outputs = []
     for k, (label, g, r) in enumerate(zip(OUTPUTS, got, ref)):
-        mistakes = {MISTAKES[kind]: w[k] for kind, w in wrong.items()
-                    if not np.allclose(w[k], r, rtol=1e-9, atol=1e-12)}
+        mistakes = {
+            MISTAKES[kind]: w[k]
+            for kind, w in wrong.items()
+            if not np.allclose(w[k], r, rtol=1e-9, atol=1e-12)
+        }
         outputs.append((label, g, r, {"mistakes": mistakes}))
     compare_all("lstm_step_backward", outputs)
     passed("lstm_step_backward", ", ".join(OUTPUTS), num)
