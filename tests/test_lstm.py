@@ -236,3 +236,16 @@ def test_scratch_pool_off_gives_the_same_numbers(monkeypatch):
     again = lstm_fast.loss_and_grads(lp, X[:2], Y[:2], "nll", h0[:2], c0[:2])  # smaller, reused
     d = lstm.lstm_details(lp, X[:2], Y[:2], "nll", h0[:2], c0[:2])
     assert all(np.allclose(a, b, rtol=EXACT, atol=EXACT) for a, b in zip(again.grads, d.grads))
+
+
+@pytest.mark.parametrize("kw", [dict(optimizer="sgd", clip_value=0.5), dict(optimizer="adam")])
+def test_train_accepts_lstm_params(kw):
+    """bptt.train.train runs the LSTM through the RNN's loop: LSTMParams in, LSTMParams out."""
+    X, Y = bptt.data.delayed_recall(40, 6, 1, 3, seed=0)
+    lp0 = bptt.init_lstm_params(3, 8, 4, seed=0)
+    h = bptt.train.train(lp0, X, Y, steps=30, batch_size=8, lr=0.05, **kw)
+    assert isinstance(h.params, bptt.LSTMParams) and h.stopped_at is None
+    assert np.mean(h.loss[-5:]) < np.mean(h.loss[:5])
+    assert 0 <= bptt.train.accuracy(h.params, X, Y, from_step=1) <= 1
+    last = bptt.train.train(lp0, X, Y[:, -1], steps=3, batch_size=8, last_only=True, **kw)
+    assert isinstance(last.params, bptt.LSTMParams)
