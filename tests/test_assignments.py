@@ -81,8 +81,8 @@ def course(tmp_path_factory):
 
 # ----------------------------------------------------------------------------- the sources
 
-def test_there_are_eight_assignments():
-    assert len(NAMES) == 8 and all(p.parent.name == p.stem for p in SOURCES)
+def test_there_are_nine_assignments():
+    assert len(NAMES) == 9 and all(p.parent.name == p.stem for p in SOURCES)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=NAMES)
@@ -224,7 +224,7 @@ def test_grade_table_full_partial_zero(graded):
         w.writerows(rows)
     run([GRADER_BIN / "python", ROOT / "exercises" / "grade_table.py"], graded, grader_env())
     table = read_table(graded)
-    assert table[("alice", "ALL")]["score"] == table[("alice", "ALL")]["max_score"] == "80"
+    assert table[("alice", "ALL")]["score"] == table[("alice", "ALL")]["max_score"] == str(10 * len(NAMES))
     assert table[("alice", "ALL")]["written_to_grade"] == "0"
     assert float(table[("bob", "01_dense_backward")]["score"]) < 10
 

@@ -133,3 +133,18 @@ def test_chapter_8_figures():
     plt.close("all")
     with pytest.raises(ValueError, match="non-empty"):
         ch08.plot_grad_norms({})
+
+
+def test_ch10_gradient_survival_draws_both_panels():
+    from bptt.figures import ch10
+
+    lags = np.linspace(1, 0.1, 6)
+    fig = ch10.plot_gradient_survival({"lstm": (lags, lags / 2), "rnn": (lags**3, None)})
+    left, right = fig.axes
+    assert len(left.lines) == 2 and len(right.lines) == 1
+    np.testing.assert_allclose(right.lines[0].get_ydata(), lags / 2)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        ch10.plot_gradient_survival({})
+    with pytest.raises(ValueError, match=r"\(K,\)"):
+        ch10.plot_gradient_survival({"a": (np.ones((2, 2)), None)})

@@ -83,9 +83,12 @@ class Result(NamedTuple):
 _pool = threading.local()
 
 
-def _scratch(slot, shape, dtype, pool_bytes):
-    """An uninitialised array of this shape and dtype, reusing the memory of ``slot`` if it can."""
-    buffers = _pool.__dict__.setdefault("buffers", {})
+def _scratch(slot, shape, dtype, pool_bytes, pool="buffers"):
+    """An uninitialised array of this shape and dtype, reusing the memory of ``slot`` if it can.
+
+    ``pool`` names the set of buffers (``bptt.lstm_fast`` keeps its own, beside this module's).
+    """
+    buffers = _pool.__dict__.setdefault(pool, {})
     need = math.prod(shape) * np.dtype(dtype).itemsize
     buf = buffers.get(slot)
     if buf is None or buf.nbytes < need:

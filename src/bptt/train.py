@@ -18,6 +18,7 @@ import numpy as np
 
 from ._problem import check_problem
 from ._validate import as_float_array, check_choice, check_int, check_scalar
+from .lstm import LSTMParams, check_lstm_params, lstm_forward, lstm_many_to_many, lstm_many_to_one
 from .params import Params, check_params
 from .rnn import backward_details, forward, many_to_many, many_to_one
 
@@ -32,9 +33,9 @@ def _positive(value, name):
 
 
 def _as_params(p, name):
-    """Check a Params-like 5-tuple and name it ``name`` in the message."""
+    """Check a Params-like 5-tuple (or an LSTMParams) and name it ``name`` in the message."""
     try:
-        return check_params(p)
+        return check_lstm_params(p) if isinstance(p, LSTMParams) else check_params(p)
     except (TypeError, ValueError) as exc:
         raise type(exc)(str(exc).replace("params", name, 1)) from None
 
@@ -108,7 +109,7 @@ def clip_by_value(grads, limit):
 
 def _clip_value(grads, kappa):
     """clip_by_value without the checks."""
-    return Params(*(np.clip(g, -kappa, kappa) for g in grads))
+    return type(grads)(*(np.clip(g, -kappa, kappa) for g in grads))
 
 
 # ------------------------------------------------------------------- optimizers
@@ -126,7 +127,7 @@ def sgd_step(params, grads, lr):
     params = _as_params(params, "params")
     grads = _as_params(grads, "grads")
     lr = _positive(lr, "lr")
-    for name, p, g in zip(Params._fields, params, grads):
+    for name, p, g in zip(type(params)._fields, params, grads):
         if p.shape != g.shape:
             raise ValueError(
                 f"grads.{name} must have the shape of params.{name} = {p.shape}, got {g.shape}"
@@ -136,7 +137,7 @@ def sgd_step(params, grads, lr):
 
 def _sgd(params, grads, lr):
     """sgd_step without the checks."""
-    return Params(*(p - lr * g for p, g in zip(params, grads)))
+    return type(params)(*(p - lr * g for p, g in zip(params, grads)))
 
 
 class Adam:
@@ -181,7 +182,7 @@ class Adam:
             v *= self.beta2
             v += (1 - self.beta2) * g * g
             new.append(p - self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps))
-        return Params(*new)
+        return type(params)(*new)
 
 
 # ------------------------------------------------------------------- training
@@ -290,7 +291,14 @@ def train(
     params, X, steps, batch_size, lr = _check_training(
         params, X, Y, steps, batch_size, lr, optimizer, clip_norm, clip_value
     )
-    grad_fn = partial(many_to_one if last_only else many_to_many, loss=loss, truncate=truncate)
+    if isinstance(params, LSTMParams):  # the LSTM of chapter 10: the same loop
+        grad_fn = (
+            partial(lstm_many_to_one, loss=loss)
+            if last_only
+            else partial(lstm_many_to_many, loss=loss, truncate=truncate)
+        )
+    else:
+        grad_fn = partial(many_to_one if last_only else many_to_many, loss=loss, truncate=truncate)
     # one check of the whole problem before the loop (shapes, labels, truncate), so that a bad
     # argument fails here with the contract's message and not after many steps
     grad_fn(params, X[:1], Y[:1])
@@ -332,7 +340,10 @@ def accuracy(params, X, Y, from_step=0):
     from_step : int, optional
     """
     params = _as_params(params, "params")
-    _, O, _ = forward(params, X)  # O (N, T, C)
+    if isinstance(params, LSTMParams):
+        O = lstm_forward(params, X)[2]
+    else:
+        _, O, _ = forward(params, X)  # O (N, T, C)
     N, T, C = O.shape
     Y = np.asarray(Y)
     if not np.issubdtype(Y.dtype, np.integer):
