@@ -138,11 +138,12 @@ def test_carrying_the_state_equals_truncation_of_the_whole_stream(vocab):
         loss, g, h = charlm.batch_loss(params, charlm.one_hot(X[j], C), Y[j], h)
         total, grads = total + loss, g if grads is None else grads + g
     X2 = charlm.one_hot(np.concatenate([X[0], X[1]], axis=1), C)
-    loss2, grads2 = bptt.many_to_many(params, X2, np.concatenate([Y[0], Y[1]], 1), "nll", truncate=5)
+    Y2 = np.concatenate([Y[0], Y[1]], axis=1)
+    loss2, grads2 = bptt.many_to_many(params, X2, Y2, "nll", truncate=5)
     assert abs(total - loss2) < 1e-12
     for a, b in zip(grads, grads2):
         np.testing.assert_allclose(a, b, atol=1e-12)
-    _, full = bptt.many_to_many(params, X2, np.concatenate([Y[0], Y[1]], 1), "nll")
+    _, full = bptt.many_to_many(params, X2, Y2, "nll")
     assert bptt.train.flatten(full - grads2).max() > 1e-6  # and that differs from full BPTT
 
 
@@ -164,7 +165,8 @@ def test_bits_per_char_of_a_uniform_model_is_log2_C(vocab):
     zero = bptt.Params(*(np.zeros_like(p) for p in params))
     ids = vocab.encode(TEXT)
     assert math.isclose(charlm.bits_per_char(zero, ids), math.log2(vocab.size))
-    nll = bptt.many_to_many(params, charlm.one_hot(ids[None, :-1], vocab.size), ids[None, 1:], "nll")
+    X1 = charlm.one_hot(ids[None, :-1], vocab.size)
+    nll = bptt.many_to_many(params, X1, ids[None, 1:], "nll")
     one = charlm.bits_per_char(params, ids, n_streams=1)
     assert math.isclose(one, nll[0] / (len(ids) - 1) / math.log(2), rel_tol=1e-12)
 
