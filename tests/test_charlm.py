@@ -214,11 +214,11 @@ def test_temperature_divides_the_logits_before_the_softmax():
 
 def test_sample_is_seeded_and_draws_from_the_network(vocab):
     params = charlm.init_model(vocab.size, 8, seed=3)
-    s1 = charlm.sample(params, vocab, 50, 1.0, seed=5, prime="the ")
-    assert s1 == charlm.sample(params, vocab, 50, 1.0, seed=5, prime="the ")
-    assert s1 != charlm.sample(params, vocab, 50, 1.0, seed=6, prime="the ")
+    s1 = charlm.sample(params, vocab, 50, 1.0, seed=5, prompt="the ")
+    assert s1 == charlm.sample(params, vocab, 50, 1.0, seed=5, prompt="the ")
+    assert s1 != charlm.sample(params, vocab, 50, 1.0, seed=6, prompt="the ")
     assert len(s1) == 50 and set(s1) <= set(vocab.chars)
-    # the first draw, by hand: read the prime, then one choice from the seeded generator
+    # the first draw, by hand: read the prompt, then one choice from the seeded generator
     W, U, V, b, c = params
     h = np.zeros((1, 8))
     for x in vocab.encode("the "):

@@ -380,10 +380,10 @@ def temperature_softmax(logits, temperature=1.0):
     return softmax(np.asarray(logits, dtype=float) / temperature, axis=-1)
 
 
-def sample(params, vocab, length, temperature=1.0, seed=0, prime="\n"):
+def sample(params, vocab, length, temperature=1.0, seed=0, prompt="\n"):
     """Generate text, one character at a time, each drawn from the network's own prediction.
 
-    The network first reads ``prime`` (teacher forcing: the true characters), then feeds each
+    The network first reads ``prompt`` (teacher forcing: the true characters), then feeds each
     drawn character back as its next input. Draws come from
     ``np.random.default_rng(seed).choice(C, p=temperature_softmax(o_t, temperature))``.
 
@@ -395,24 +395,24 @@ def sample(params, vocab, length, temperature=1.0, seed=0, prime="\n"):
         Characters to generate (>= 0).
     temperature : float, optional
     seed : int, optional
-    prime : str, optional
+    prompt : str, optional
         At least one character, all in the vocabulary.
 
     Returns
     -------
     str
-        The ``length`` generated characters (the prime not included).
+        The ``length`` generated characters (the prompt not included).
     """
     params = check_params(params)
     length = check_int(length, "length", minimum=0)
-    if not isinstance(prime, str) or not prime:
-        raise ValueError("prime must be a non-empty str")
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("prompt must be a non-empty str")
     rng = np.random.default_rng(seed)
     W, U, V, b, c = params
     C = V.shape[0]
     h = _zero_state(params, 1)
-    ids = list(vocab.encode(prime))
-    for x in ids[:-1]:  # read the prime
+    ids = list(vocab.encode(prompt))
+    for x in ids[:-1]:  # read the prompt
         h, _ = rnn.step_forward(one_hot([x], C), h, W, U, b)
     x, out = ids[-1], []
     for _ in range(length):
@@ -567,7 +567,7 @@ def _run(a):
         print(f"saved the parameters to {a.save}")
     if a.sample_len:
         print(f"sample (temperature {a.temperature}, seed {a.seed}):")
-        print(sample(params, vocab, a.sample_len, a.temperature, seed=a.seed, prime=text[0]))
+        print(sample(params, vocab, a.sample_len, a.temperature, seed=a.seed, prompt=text[0]))
 
 
 def main(argv=None):
