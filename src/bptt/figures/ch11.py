@@ -114,7 +114,10 @@ def plot_learning_curves(runs, baselines, smooth=20, ax=None):
         )
     for k, (label, bits) in enumerate(baselines.items()):
         ax.axhline(bits, color=f"{0.2 + 0.25 * k}", ls="--", lw=1)
-        ax.text(1, bits + 0.03, f"{label} {bits:.2f}", fontsize=style.SMALL, va="bottom")
+        last = max(len(run.train_bits) for run in runs.values())
+        ax.text(
+            last, bits + 0.03, f"{label} {bits:.2f}", fontsize=style.SMALL, va="bottom", ha="right"
+        )
     ax.set_xlabel("training step")
     ax.set_ylabel("bits per character")
     ax.set_title(f"thin: training batches (mean of {smooth}); dots: validation", fontsize=9)
