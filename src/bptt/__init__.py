@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 
 from .gradcheck import numerical_gradient, rel_error
+from .lstm import LSTMParams, init_lstm_params, lstm_many_to_many, lstm_many_to_one
 from .params import Params, init_params
 from .rnn import many_to_many, many_to_one
 
@@ -25,6 +26,10 @@ __all__ = [
     "many_to_many",
     "numerical_gradient",
     "rel_error",
+    "LSTMParams",
+    "init_lstm_params",
+    "lstm_many_to_many",
+    "lstm_many_to_one",
 ]
 
 
