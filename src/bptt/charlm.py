@@ -15,10 +15,12 @@ of T steps continue each stream, and the last hidden state of one batch is the h
     unigram_bits(...), bigram_bits(...)           the baselines, on the same split
     sample(params, vocab, 200, temperature=0.5, seed=0)
 
-A model is a ``bptt.Params`` (the tanh RNN of the course); its loss, gradient and last state come
-from ``bptt.fast.loss_and_grads`` (``Result.hT``), one step of sampling from
-``bptt.rnn.step_forward``. ``python -m bptt.charlm --text FILE`` trains on one's own text (see
-``main``).
+A model is a ``bptt.Params`` (the tanh RNN of the course; its state is h) or a
+``bptt.LSTMParams`` (chapter 10's LSTM; its state is the pair (h, c)). The loss, gradient and
+last state of a batch come from ``bptt.fast.loss_and_grads`` (``Result.hT``) or
+``bptt.lstm_fast.loss_and_grads`` (``hT, cT``), one step of sampling from ``bptt.rnn.step_forward``
+or ``bptt.lstm.lstm_step_forward``. ``python -m bptt.charlm --text FILE`` trains on one's own text
+(see ``main``).
 """
 
 import argparse
@@ -30,11 +32,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import fast, rnn
-from ._validate import check_int, check_scalar
+from . import fast, lstm, lstm_fast, rnn
+from ._validate import check_choice, check_int, check_scalar
 from .losses import log_softmax, softmax
+from .lstm import LSTMParams, check_lstm_params, init_lstm_params
 from .params import Params, check_params, init_params
 from .train import Adam, clip_by_norm
+
+MODELS = ("rnn", "lstm")
 
 LN2 = math.log(2.0)
 
@@ -165,49 +170,85 @@ def stream_batches(ids, n_streams, seq_len):
 # ------------------------------------------------------------------- the model
 
 
-def init_model(n_chars, n_hidden, seed=0):
-    """A tanh RNN for C = n_chars characters (D = C = n_chars): ``bptt.init_params``."""
+def init_model(n_chars, n_hidden, seed=0, kind="rnn"):
+    """A model for C = n_chars characters (D = C = n_chars).
+
+    kind "rnn": ``bptt.init_params``; "lstm": ``bptt.init_lstm_params`` with the forget gate's
+    bias at 1 (a common start: the cell keeps its content until training says otherwise).
+    """
+    if check_choice(kind, "kind", MODELS) == "lstm":
+        return init_lstm_params(n_chars, n_hidden, n_chars, seed=seed, forget_bias=1.0)
     return init_params(n_chars, n_hidden, n_chars, seed=seed)
 
 
+def _check_model(params):
+    """A checked Params or LSTMParams."""
+    return check_lstm_params(params) if isinstance(params, LSTMParams) else check_params(params)
+
+
 def _zero_state(params, n):
-    return np.zeros((n, params.W.shape[0]))
+    """The state h_0 = 0 (RNN) or (h_0, c_0) = (0, 0) (LSTM) of n streams."""
+    h = np.zeros((n, params.W.shape[1]))
+    return (h, h.copy()) if isinstance(params, LSTMParams) else h
 
 
-def batch_loss(params, X, Y, h0):
-    """Loss, gradients and last state of one batch, from the carried state h0.
+def batch_loss(params, X, Y, state):
+    """Loss, gradients and last state of one batch, from the carried state.
 
     Parameters
     ----------
-    params : Params
+    params : Params or LSTMParams
     X : ndarray, shape (N, T, C)
         One-hot inputs.
     Y : ndarray of int, shape (N, T)
         Target ids.
-    h0 : ndarray, shape (N, H)
+    state : ndarray, shape (N, H); for an LSTM a pair (h0, c0) of them
         The state carried in: a value, so no gradient flows into the previous batch.
 
     Returns
     -------
     loss : float
         NLL in nats, summed over the T steps and averaged over the N streams.
-    grads : Params
-    hT : ndarray, shape (N, H)
-        The last state, the h0 of the next batch.
+    grads : Params or LSTMParams
+    state : ndarray, shape (N, H), or the pair (h_T, c_T)
+        The last state, the state of the next batch.
     """
-    res = fast.loss_and_grads(params, X, Y, loss="nll", h0=h0)
+    if isinstance(params, LSTMParams):
+        res = lstm_fast.loss_and_grads(params, X, Y, loss="nll", h0=state[0], c0=state[1])
+        return res.loss, res.grads, (res.hT, res.cT)
+    res = fast.loss_and_grads(params, X, Y, loss="nll", h0=state)
     return res.loss, res.grads, res.hT
+
+
+def _logits(params, X):
+    """The outputs o_t (N, T, C) of a whole batch X (N, T, C) read from the zero state."""
+    if isinstance(params, LSTMParams):
+        return lstm.lstm_forward(params, X)[2]
+    return rnn.forward(params, X)[1]
+
+
+def _step(params, x, state):
+    """One step from the state: (logits (C,) of the next character, new state); x one id."""
+    x = one_hot([x], params.V.shape[0])
+    if isinstance(params, LSTMParams):
+        h, c, _ = lstm.lstm_step_forward(x, *state, params.W, params.U, params.b)
+        state = (h, c)
+    else:
+        h, _ = rnn.step_forward(x, state, params.W, params.U, params.b)
+        state = h
+    return h[0] @ params.V.T + params.c, state
 
 
 def bits_per_char(params, ids, n_streams=8):
     """Mean -log₂ p(next character) over a text: the validation loss in bits per character.
 
-    The text is cut into ``n_streams`` equal pieces, each read from h_0 = 0 in one forward pass
-    (``bptt.rnn.forward``); every character but the first of each piece is predicted.
+    The text is cut into ``n_streams`` equal pieces, each read from the zero state in one forward
+    pass (``bptt.rnn.forward`` or ``bptt.lstm.lstm_forward``); every character but the first of
+    each piece is predicted.
 
     Parameters
     ----------
-    params : Params
+    params : Params or LSTMParams
     ids : array_like of int, shape (L,)
         At least 2 n_streams ids.
     n_streams : int, optional
@@ -217,12 +258,12 @@ def bits_per_char(params, ids, n_streams=8):
     float
         Bits per character; 2 ** bits is the perplexity.
     """
-    params = check_params(params)
+    params = _check_model(params)
     N = check_int(n_streams, "n_streams", minimum=1)
     ids = _ids(ids, minimum=2 * N)
     L = len(ids) // N
     pieces = ids[: N * L].reshape(N, L)
-    _, O, _ = rnn.forward(params, one_hot(pieces[:, :-1], params.V.shape[0]))
+    O = _logits(params, one_hot(pieces[:, :-1], params.V.shape[0]))
     logp = log_softmax(O, axis=-1)  # (N, L - 1, C)
     nats = -np.take_along_axis(logp, pieces[:, 1:, None], axis=-1).mean()
     return float(nats / LN2)
@@ -265,7 +306,7 @@ class Run(NamedTuple):
 
     Attributes
     ----------
-    params : Params
+    params : Params or LSTMParams
         The final parameters.
     train_bits : ndarray, shape (steps,)
         Each batch's loss in bits per character (before its update).
@@ -276,10 +317,10 @@ class Run(NamedTuple):
     grad_norm : ndarray, shape (steps,)
         ‖g‖ of each gradient before clipping.
     snapshots : dict
-        ``{step: Params}`` at the steps asked for with ``keep``.
+        ``{step: parameters}`` at the steps asked for with ``keep``.
     """
 
-    params: Params
+    params: tuple
     train_bits: np.ndarray
     eval_steps: np.ndarray
     valid_bits: np.ndarray
@@ -309,7 +350,7 @@ def train(
 
     Parameters
     ----------
-    params : Params
+    params : Params or LSTMParams
         The initial model (not changed).
     train_ids, valid_ids : array_like of int
     steps, n_streams, seq_len : int, optional
@@ -330,7 +371,7 @@ def train(
     -------
     Run
     """
-    params = check_params(params)
+    params = _check_model(params)
     steps = check_int(steps, "steps", minimum=1)
     eval_every = check_int(eval_every, "eval_every", minimum=1)
     X_all, Y_all = stream_batches(train_ids, n_streams, seq_len)
@@ -340,12 +381,12 @@ def train(
     keep = set(keep)
     train_bits, grad_norm = np.empty(steps), np.empty(steps)
     eval_steps, valid_bits, snapshots = [], [], {}
-    h = _zero_state(params, X_all.shape[1])
+    state = _zero_state(params, X_all.shape[1])
     for i in range(steps):
         j = i % len(X_all)
         if j == 0 or not carry:
-            h = _zero_state(params, X_all.shape[1])
-        loss, grads, h = batch_loss(params, one_hot(X_all[j], C), Y_all[j], h)
+            state = _zero_state(params, X_all.shape[1])
+        loss, grads, state = batch_loss(params, one_hot(X_all[j], C), Y_all[j], state)
         grad_norm[i] = grads.norm()
         params = opt.step(params, clip_by_norm(grads, clip_norm))
         train_bits[i] = loss / (T * LN2)
@@ -389,7 +430,7 @@ def sample(params, vocab, length, temperature=1.0, seed=0, prompt="\n"):
 
     Parameters
     ----------
-    params : Params
+    params : Params or LSTMParams
     vocab : Vocabulary
     length : int
         Characters to generate (>= 0).
@@ -403,22 +444,20 @@ def sample(params, vocab, length, temperature=1.0, seed=0, prompt="\n"):
     str
         The ``length`` generated characters (the prompt not included).
     """
-    params = check_params(params)
+    params = _check_model(params)
     length = check_int(length, "length", minimum=0)
     if not isinstance(prompt, str) or not prompt:
         raise ValueError("prompt must be a non-empty str")
     rng = np.random.default_rng(seed)
-    W, U, V, b, c = params
-    C = V.shape[0]
-    h = _zero_state(params, 1)
+    C = params.V.shape[0]
+    state = _zero_state(params, 1)
     ids = list(vocab.encode(prompt))
     for x in ids[:-1]:  # read the prompt
-        h, _ = rnn.step_forward(one_hot([x], C), h, W, U, b)
+        _, state = _step(params, x, state)
     x, out = ids[-1], []
     for _ in range(length):
-        h, _ = rnn.step_forward(one_hot([x], C), h, W, U, b)
-        p = temperature_softmax(h[0] @ V.T + c, temperature)
-        x = int(rng.choice(C, p=p))
+        logits, state = _step(params, x, state)
+        x = int(rng.choice(C, p=temperature_softmax(logits, temperature)))
         out.append(x)
     return vocab.decode(out)
 
@@ -427,15 +466,17 @@ def sample(params, vocab, length, temperature=1.0, seed=0, prompt="\n"):
 
 
 def save(path, params, vocab):
-    """Write the parameters and the vocabulary to an .npz file."""
-    params = check_params(params)
-    np.savez(path, chars=np.array(list(vocab.chars)), **params._asdict())
+    """Write the parameters, their kind ("rnn" or "lstm") and the vocabulary to an .npz file."""
+    params = _check_model(params)
+    kind = "lstm" if isinstance(params, LSTMParams) else "rnn"
+    np.savez(path, kind=np.array(kind), chars=np.array(list(vocab.chars)), **params._asdict())
 
 
 def load(path):
     """Read what ``save`` wrote: (params, vocab)."""
     with np.load(path, allow_pickle=False) as f:
-        params = check_params(Params(*(f[name] for name in Params._fields)))
+        cls = LSTMParams if str(f["kind"]) == "lstm" else Params
+        params = _check_model(cls(*(f[name] for name in cls._fields)))
         vocab = Vocabulary("".join(f["chars"].tolist()))
     if vocab.size != params.V.shape[0]:
         raise ValueError(f"{path}: {vocab.size} characters but C = {params.V.shape[0]} outputs")
@@ -481,6 +522,7 @@ def _parser():
     )
     p.add_argument("--text", help="a UTF-8 text file (default: the course's own prose)")
     p.add_argument("--steps", type=int, default=500, help="updates (default 500; 0: no training)")
+    p.add_argument("--model", choices=MODELS, default="rnn", help="rnn (default) or lstm")
     p.add_argument("--hidden", type=int, default=64, help="hidden units H (default 64)")
     p.add_argument("--seq", type=int, default=32, help="steps per batch T (default 32)")
     p.add_argument("--batch", type=int, default=32, help="parallel streams N (default 32)")
@@ -523,8 +565,9 @@ def _run(a):
     else:
         vocab = Vocabulary(text)
         ids = vocab.encode(text)
-        params = init_model(vocab.size, a.hidden, seed=a.seed)
-    print(f"{len(ids)} characters, {vocab.size} distinct; H = {params.W.shape[0]}")
+        params = init_model(vocab.size, a.hidden, seed=a.seed, kind=a.model)
+    kind = "LSTM" if isinstance(params, LSTMParams) else "RNN"
+    print(f"{len(ids)} characters, {vocab.size} distinct; {kind}, H = {params.W.shape[1]}")
     if a.steps:
         train_ids, valid_ids = split(ids)
         need = a.batch * a.seq + 1

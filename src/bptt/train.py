@@ -32,9 +32,11 @@ def _positive(value, name):
 
 
 def _as_params(p, name):
-    """Check a Params-like 5-tuple and name it ``name`` in the message."""
+    """Check a Params-like 5-tuple (or an ``LSTMParams``) and name it ``name`` in the message."""
+    from .lstm import LSTMParams, check_lstm_params  # the optimizers and clipping serve both
+
     try:
-        return check_params(p)
+        return check_lstm_params(p) if isinstance(p, LSTMParams) else check_params(p)
     except (TypeError, ValueError) as exc:
         raise type(exc)(str(exc).replace("params", name, 1)) from None
 
@@ -108,7 +110,7 @@ def clip_by_value(grads, limit):
 
 def _clip_value(grads, kappa):
     """clip_by_value without the checks."""
-    return Params(*(np.clip(g, -kappa, kappa) for g in grads))
+    return type(grads)(*(np.clip(g, -kappa, kappa) for g in grads))
 
 
 # ------------------------------------------------------------------- optimizers
@@ -126,7 +128,7 @@ def sgd_step(params, grads, lr):
     params = _as_params(params, "params")
     grads = _as_params(grads, "grads")
     lr = _positive(lr, "lr")
-    for name, p, g in zip(Params._fields, params, grads):
+    for name, p, g in zip(type(params)._fields, params, grads):
         if p.shape != g.shape:
             raise ValueError(
                 f"grads.{name} must have the shape of params.{name} = {p.shape}, got {g.shape}"
@@ -136,7 +138,7 @@ def sgd_step(params, grads, lr):
 
 def _sgd(params, grads, lr):
     """sgd_step without the checks."""
-    return Params(*(p - lr * g for p, g in zip(params, grads)))
+    return type(params)(*(p - lr * g for p, g in zip(params, grads)))
 
 
 class Adam:
@@ -181,7 +183,7 @@ class Adam:
             v *= self.beta2
             v += (1 - self.beta2) * g * g
             new.append(p - self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps))
-        return Params(*new)
+        return type(params)(*new)
 
 
 # ------------------------------------------------------------------- training
