@@ -234,3 +234,56 @@ def test_save_and_load_round_trip(vocab, tmp_path):
     assert v2.chars == vocab.chars
     for a, b in zip(params, back):
         assert np.array_equal(a, b)
+
+
+# ------------------------------------------------------------------- the LSTM
+
+
+def test_lstm_carries_h_and_c_as_truncation_of_the_whole_stream(vocab):
+    lp = charlm.init_model(vocab.size, 5, seed=2, kind="lstm")
+    plain = bptt.init_lstm_params(vocab.size, 5, vocab.size, seed=2)
+    assert isinstance(lp, bptt.LSTMParams)
+    np.testing.assert_allclose(lp.b[5:10] - plain.b[5:10], 1.0)  # the forget gate's bias + 1
+    X, Y = charlm.stream_batches(vocab.encode(TEXT), 3, 4)
+    C = vocab.size
+    state = charlm._zero_state(lp, 3)
+    total, grads = 0.0, None
+    for j in range(2):
+        loss, g, state = charlm.batch_loss(lp, charlm.one_hot(X[j], C), Y[j], state)
+        total, grads = total + loss, g if grads is None else grads + g
+    X2 = charlm.one_hot(np.concatenate([X[0], X[1]], axis=1), C)
+    Y2 = np.concatenate([Y[0], Y[1]], axis=1)
+    hT, cT = bptt.lstm.lstm_final_state(lp, X2)
+    np.testing.assert_allclose(state[0], hT, atol=1e-13)
+    np.testing.assert_allclose(state[1], cT, atol=1e-13)
+    loss2, grads2 = bptt.lstm_many_to_many(lp, X2, Y2, "nll", truncate=4)
+    assert abs(total - loss2) < 1e-12
+    for a, b in zip(grads, grads2):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_lstm_trains_samples_and_round_trips(vocab, tmp_path):
+    ids = vocab.encode(TEXT)
+    tr, va = charlm.split(ids)
+    lp = charlm.init_model(vocab.size, 12, seed=0, kind="lstm")
+    run = charlm.train(lp, tr, va, steps=40, n_streams=4, seq_len=8, lr=0.03, eval_every=20)
+    assert isinstance(run.params, bptt.LSTMParams)
+    assert run.valid_bits[-1] < run.valid_bits[0] < math.log2(vocab.size)
+    zero = bptt.LSTMParams(*(np.zeros_like(p) for p in lp))
+    assert math.isclose(charlm.bits_per_char(zero, ids), math.log2(vocab.size))
+    s = charlm.sample(run.params, vocab, 30, 0.8, seed=1, prompt="the ")
+    assert s == charlm.sample(run.params, vocab, 30, 0.8, seed=1, prompt="the ") and len(s) == 30
+    charlm.save(tmp_path / "l.npz", run.params, vocab)
+    back, v2 = charlm.load(tmp_path / "l.npz")
+    assert isinstance(back, bptt.LSTMParams) and v2.chars == vocab.chars
+    assert all(np.array_equal(a, b) for a, b in zip(back, run.params))
+
+
+def test_adam_and_clipping_keep_the_lstm_type():
+    lp = bptt.init_lstm_params(3, 2, 3, seed=0)
+    g = lp.scale(10.0)
+    clipped = bptt.train.clip_by_norm(g, 1.0)
+    assert isinstance(clipped, bptt.LSTMParams) and math.isclose(clipped.norm(), 1.0)
+    new = bptt.train.Adam(0.1).step(lp, g)
+    assert isinstance(new, bptt.LSTMParams)
+    np.testing.assert_allclose(new.W, lp.W - 0.1 * np.sign(g.W), atol=1e-6)  # Adam's first step

@@ -68,6 +68,15 @@ def test_an_unusable_text_gets_one_line_and_status_2(tmp_path, content, words):
     assert done.stderr.startswith("charlm: error: ") and words in done.stderr, done.stderr
 
 
+def test_the_lstm_trains_and_saves(text_file, tmp_path):
+    model = tmp_path / "lstm.npz"
+    done = charlm("--text", str(text_file), *SMALL, "--model", "lstm", "--save", str(model))
+    assert done.returncode == 0, done.stderr
+    assert "LSTM, H = 8" in done.stdout and "step 6: validation" in done.stdout
+    with np.load(model) as f:
+        assert str(f["kind"]) == "lstm" and f["W"].shape == (32, 8)
+
+
 def test_a_bad_option_gets_status_2(text_file):
     done = charlm("--text", str(text_file), "--temperature", "0")
     assert done.returncode == 2 and "--temperature must be positive" in done.stderr
