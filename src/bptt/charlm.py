@@ -239,7 +239,7 @@ def _step(params, x, state):
     return h[0] @ params.V.T + params.c, state
 
 
-def bits_per_char(params, ids, n_streams=8):
+def bits_per_char(params, ids, n_streams=16):
     """Mean -log₂ p(next character) over a text: the validation loss in bits per character.
 
     The text is cut into ``n_streams`` equal pieces, each read from the zero state in one forward
