@@ -8,7 +8,7 @@ import pytest
 from bptt import charlm
 from bptt.figures import ch11
 
-TEXT = "the cat sat on the mat. " * 10
+TEXT = "the cat sat on the mat. " * 20
 
 
 def test_streams_show_each_stream_in_order_with_carried_arrows():
