@@ -88,6 +88,11 @@ def own_rng(logits, temperature, rng):
     return int(np.random.default_rng(0).choice(len(logits), p=softmax(logits / temperature)))
 
 
+def sorts_ids(ids, n_streams, seq_len):
+    ids.sort()  # overwrites the text it was given
+    return stream_batches(ids, n_streams, seq_len)
+
+
 def row_major(ids, n_streams, seq_len):
     X, Y = stream_batches(ids, n_streams, seq_len)
     B, N, T = X.shape
@@ -167,6 +172,8 @@ WRONG = [
     ),
     (STATE, lambda p, X, Y: (1.0, None), "grads must be a bptt.Params"),
     (STATE, not_done, "not done yet"),
+    (STATE, lambda p, X, Y: (np.nan, stateful_gradient(p, X, Y)[1]), "NaN or inf"),
+    (STREAMS, sorts_ids, "changed its input"),
 ]
 
 
