@@ -71,11 +71,13 @@ DEFAULT = FastConfig()
 
 
 class Result(NamedTuple):
-    """What ``loss_and_grads`` returns: the loss (float), grads (Params), dh0 = dL/dh_0 (N, H)."""
+    """What ``loss_and_grads`` returns: the loss (float), grads (Params), dh0 = dL/dh_0 (N, H),
+    and hT = h_T (N, H), the last state (a copy), to carry into the next batch of a stream."""
 
     loss: float
     grads: Params
     dh0: np.ndarray
+    hT: np.ndarray
 
 
 # ------------------------------------------------------------------- scratch memory
@@ -363,4 +365,4 @@ def loss_and_grads(
                 dh0 = ws.carry.copy()
     if dh0 is None:  # many-to-one cut before it reached h_0
         dh0 = np.zeros_like(pb.h0)
-    return Result(float(np.sum(acc.step_loss)) / N, acc.grads, dh0)
+    return Result(float(np.sum(acc.step_loss)) / N, acc.grads, dh0, Hs[n].copy())
