@@ -17,6 +17,7 @@ import importlib.util
 from .gradcheck import numerical_gradient, rel_error
 from .params import Params, init_params
 from .rnn import many_to_many, many_to_one
+from .rtrl import rtrl  # the function; the module stays importable as bptt.rtrl
 
 __all__ = [
     "Params",
@@ -25,6 +26,7 @@ __all__ = [
     "many_to_many",
     "numerical_gradient",
     "rel_error",
+    "rtrl",
 ]
 
 
