@@ -9,6 +9,7 @@ order: to add one, write ``benchmarks/<name>.py`` and add "<name>" here (see REA
 SECTIONS = (
     "kernels",  # bptt against PyTorch's CPU autograd, forward + backward, and the GEMM peak
     "memory",  # the peak memory of one call, full BPTT against truncated
+    "cost",  # checkpointing against full BPTT (memory, time), RTRL timings against H
     "vectorising",  # one batched call against a loop over examples and the per-step version
     "build",  # each notebook's execution time, make book and make test (BENCH_FULL=1 only)
 )

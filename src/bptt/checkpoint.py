@@ -103,7 +103,7 @@ def loss_and_grads(params, X, Y, loss="mse", h0=None, truncate=None, k=1, config
     H = pb.params.W.shape[0]
     k = min(k, T)
     starts = list(range(0, T, k))
-    ws = Workspace.for_problem(pb, k, config)
+    ws = Workspace.for_problem(pb, k, config._replace(chunk_part=1))  # a segment per chunk
     Hs = _scratch("Hs", (k + 1, N, H), pb.params.W.dtype, config.pool_bytes)  # one segment
     kept = np.empty((len(starts), N, H), dtype=pb.params.W.dtype)  # h_0, h_k, h_2k, ...
     kept[0] = pb.h0
