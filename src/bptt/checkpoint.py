@@ -23,6 +23,7 @@ from .fast import (
     backward_segment,
     forward_segment,
 )
+from .fast import loss_and_grads as fast_loss_and_grads
 from .params import Params
 from .rnn import step_backward, step_forward, step_losses
 
@@ -101,7 +102,8 @@ def loss_and_grads(params, X, Y, loss="mse", h0=None, truncate=None, k=1, config
     k = check_checkpoint(k)
     N, T, _ = pb.X.shape
     H = pb.params.W.shape[0]
-    k = min(k, T)
+    if k >= T:  # one segment, the whole sequence: nothing to recompute
+        return fast_loss_and_grads(params, X, Y, loss, h0, truncate, config=config)
     starts = list(range(0, T, k))
     ws = Workspace.for_problem(pb, k, config._replace(chunk_part=1))  # a segment per chunk
     Hs = _scratch("Hs", (k + 1, N, H), pb.params.W.dtype, config.pool_bytes)  # one segment
