@@ -9,7 +9,7 @@ import pytest
 
 import bptt
 from bptt import checks
-from bptt.checks import KINDS, CheckFailed
+from bptt.checks import KINDS, CheckFailed, a08_truncation_clipping, mistakes
 
 
 def not_done(*args, **kwargs):
@@ -425,7 +425,7 @@ def test_chapter8(capsys):
         expect(checks.check_truncated_grads, lambda *a, bug=bug: tr(*a, bug=bug), kind)
     shifted = lambda p, X, Y, k: rnn_grads(p, X, Y, loss="mse", k=None) if False else _shifted(p, X, Y, k)  # noqa
     expect(checks.check_truncated_grads, shifted, "off_by_one")
-    expect(checks.check_truncated_grads, lambda p, X, Y, k: checks._sliding_window(p, X, Y, k), "sliding_window")
+    expect(checks.check_truncated_grads, lambda p, X, Y, k: mistakes._sliding_window(p, X, Y, k), "sliding_window")
 
 
 def _shifted(params, X, Y, k):
@@ -452,20 +452,20 @@ def _shifted(params, X, Y, k):
 @pytest.mark.parametrize("loss,last_only", [("mse", True), ("mse", False), ("nll", True), ("nll", False)])
 def test_mistake_models_start_from_the_right_answer(loss, last_only):
     """The checker's per-step BPTT with no mistake equals the package's fast path (else every diagnosis is off)."""
-    params, X, Y, h0 = checks._tiny_rnn(7, loss=loss, last_only=last_only)
-    mine, _ = checks._rnn_variant(params, X, Y, loss=loss, last_only=last_only, h0=h0)
+    params, X, Y, h0 = mistakes._tiny_rnn(7, loss=loss, last_only=last_only)
+    mine, _ = mistakes._rnn_variant(params, X, Y, loss=loss, last_only=last_only, h0=h0)
     ref = bptt.rnn.loss_and_grads(params, X, Y, loss=loss, h0=h0, last_only=last_only).grads
     assert max(bptt.rel_error(a, b) for a, b in zip(mine, ref)) < 1e-12
     for k in (1, 2, 3, 10):
-        p, X2, Y2, _ = checks._tiny_rnn(8, T=7)
-        mine, _ = checks._rnn_variant(p, X2, Y2, truncate=k)
+        p, X2, Y2, _ = mistakes._tiny_rnn(8, T=7)
+        mine, _ = mistakes._rnn_variant(p, X2, Y2, truncate=k)
         assert max(bptt.rel_error(a, b) for a, b in zip(mine, bptt.many_to_many(p, X2, Y2, truncate=k)[1])) < 1e-12
 
 
 def test_truncated_surrogate_matches_the_package():
     """Central differences of the chunked surrogate loss reproduce many_to_many(..., truncate=k)."""
-    params, X, Y, _ = checks._tiny_rnn(3, N=2, T=7, D=2, H=3, C=2)
+    params, X, Y, _ = mistakes._tiny_rnn(3, N=2, T=7, D=2, H=3, C=2)
     hs = forward(params, X)
-    num = checks._numeric_params(lambda p: checks._surrogate_truncated_loss(p, X, Y, 3, hs), params)
+    num = mistakes._numeric_params(lambda p: a08_truncation_clipping._surrogate_truncated_loss(p, X, Y, 3, hs), params)
     ref = bptt.many_to_many(params, X, Y, truncate=3)[1]
     assert max(bptt.rel_error(a, b) for a, b in zip(num, ref)) < 1e-7
