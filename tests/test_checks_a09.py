@@ -1,4 +1,4 @@
-"""bptt.checks.check_checkpointed_grads (assignment 9): right answers pass, each mistake is named."""
+"""check_checkpointed_grads (assignment 9): right answers pass, each mistake is named."""
 
 import numpy as np
 import pytest
