@@ -10,6 +10,7 @@ SECTIONS = (
     "kernels",  # bptt against PyTorch's CPU autograd, forward + backward, and the GEMM peak
     "memory",  # the peak memory of one call, full BPTT against truncated
     "lstm",  # bptt's LSTM against PyTorch's nn.LSTM, forward + backward, the middle size
+    "cost",  # checkpointing against full BPTT (memory, time), RTRL timings against H
     "vectorising",  # one batched call against a loop over examples and the per-step version
     "build",  # each notebook's execution time, make book and make test (BENCH_FULL=1 only)
 )

@@ -148,3 +148,19 @@ def test_ch10_gradient_survival_draws_both_panels():
         ch10.plot_gradient_survival({})
     with pytest.raises(ValueError, match=r"\(K,\)"):
         ch10.plot_gradient_survival({"a": (np.ones((2, 2)), None)})
+def test_ch09_figures_draw_and_check_their_arguments():
+    from bptt.figures import ch09
+
+    fig = ch09.plot_bill([10, 20], [1.0, 2.0], [3.0, 6.0], [8, 16], [1.0, 4.0], [3.0, 12.0])
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
+    plt.close(fig)
+    fig = ch09.plot_checkpoint([1, 10, 100], [3.0, 1.0, 3.0], [2.0, 1.4, 1.3], 100, 0.01, 4.0, 1.0)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [3.0, 1.0, 3.0])
+    plt.close(fig)
+    ax = ch09.plot_rtrl([4, 8], [1.0, 16.0], [1.0, 4.0])
+    assert len(ax.lines) == 4
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="rtrl_seconds"):
+        ch09.plot_rtrl([4, 8], [1.0], [1.0, 4.0])
+    with pytest.raises(ValueError, match="ks"):
+        ch09.plot_checkpoint([0, 1], [1.0, 1.0], [1.0, 1.0], 10, 0.1, 1.0, 1.0)

@@ -18,6 +18,7 @@ from .gradcheck import numerical_gradient, rel_error
 from .lstm import LSTMParams, init_lstm_params, lstm_many_to_many, lstm_many_to_one
 from .params import Params, init_params
 from .rnn import many_to_many, many_to_one
+from .rtrl import rtrl  # the function; the module stays importable as bptt.rtrl
 
 __all__ = [
     "Params",
@@ -30,6 +31,7 @@ __all__ = [
     "init_lstm_params",
     "lstm_many_to_many",
     "lstm_many_to_one",
+    "rtrl",
 ]
 
 

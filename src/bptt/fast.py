@@ -262,7 +262,7 @@ def _recurrence(pb, t0, G, dtanh, carry):
             np.matmul(d, W, out=carry)  # Wᵀ δ_t, the carry into step t-1
 
 
-def backward_segment(pb, s0, Hs, ws, acc):
+def backward_segment(pb, s0, Hs, ws, acc, carry=None):
     """Backward over one segment: steps s0+1..s0+n, time-major states Hs (n+1, N, H).
 
     Parameters
@@ -279,11 +279,16 @@ def backward_segment(pb, s0, Hs, ws, acc):
         starts a truncation window).
     acc : Accumulators
         The segment's terms are added to acc.grads; each step's loss sum goes to acc.step_loss.
+    carry : ndarray, shape (N, H), optional
+        dL/dh_{s0+n} from the steps after the segment (checkpointing); zeros when None.
     """
     n, N, H = Hs.shape
     n -= 1
     dW, dU, _, db, _ = acc.grads
-    ws.carry.fill(0)
+    if carry is None:
+        ws.carry.fill(0)
+    else:
+        ws.carry[...] = carry
     g_last = _last_output(pb, Hs, ws, acc) if pb.last_only else None
     for c1 in range(n, 0, -ws.steps):  # chunks (c0, c1], newest first
         c0 = max(0, c1 - ws.steps)

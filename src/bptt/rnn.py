@@ -359,7 +359,7 @@ def many_to_one(params, X, y, loss="mse", h0=None, truncate=None):
     return res.loss, res.grads
 
 
-def many_to_many(params, X, Y, loss="mse", h0=None, truncate=None):
+def many_to_many(params, X, Y, loss="mse", h0=None, truncate=None, checkpoint=None):
     """A loss at every step, summed over t and averaged over the batch (from ``bptt.fast``).
 
     Parameters
@@ -375,6 +375,9 @@ def many_to_many(params, X, Y, loss="mse", h0=None, truncate=None):
         Zeros when None.
     truncate : int, optional
         k: the gradient (not the state) stops every k steps; None for full BPTT.
+    checkpoint : int, optional
+        k: keep every k-th hidden state and recompute the others in the backward pass
+        (``bptt.checkpoint``); the same result, with less memory and one more forward pass.
 
     Returns
     -------
@@ -382,5 +385,11 @@ def many_to_many(params, X, Y, loss="mse", h0=None, truncate=None):
     grads : Params
         Shaped like params.
     """
+    if checkpoint is not None:
+        from .checkpoint import loss_and_grads as checkpointed
+
+        k = check_int(checkpoint, "checkpoint", minimum=1)
+        res = checkpointed(params, X, Y, loss=loss, h0=h0, truncate=truncate, k=k)
+        return res.loss, res.grads
     res = loss_and_grads(params, X, Y, loss=loss, h0=h0, truncate=truncate, last_only=False)
     return res.loss, res.grads
