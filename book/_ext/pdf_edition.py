@@ -1,0 +1,41 @@
+"""Sphinx extension for the PDF (LaTeX builder only): the PDF numbers what the website numbers.
+
+The website numbers only the chapters of the numbered parts (1, 2, ... across parts, with
+sphinx-multitoc-numbering), and their sections, equations, figures and exercises after them
+(Exercise 4.2, equation (4.1)). LaTeX, left alone, numbers every ``\\chapter`` (the front matter,
+the assignment pages and the appendices too), so chapter 1 printed as chapter 3, its equations as
+(3.1); and sphinx-jupyterbook-latex sets ``numfig_secnum_depth = 2`` for a book with parts, so
+"Exercise 1.1" printed as "Exercise 1.13.1". This extension
+
+- puts ``\\bpttnumbered`` or ``\\bpttunnumbered`` (book/_ext/latex/bptt-pdf.sty) at the start of
+  every page of the assembled LaTeX document, as the toc numbers that page: an unnumbered page's
+  chapter neither steps the chapter counter nor prints a number;
+- sets ``numfig_secnum_depth`` back to 1, so exercises and figures referred to by {numref} carry
+  the chapter's number only, as on the website.
+
+Nothing is listed per chapter: a page is numbered when the toc numbers it.
+"""
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.builders.latex import LaTeXBuilder
+
+
+def number_like_the_site(app):
+    if isinstance(app.builder, LaTeXBuilder):
+        app.config.numfig_secnum_depth = 1
+
+
+def mark_pages(app, doctree, docname):
+    if not isinstance(app.builder, LaTeXBuilder):
+        return
+    for page in doctree.findall(addnodes.start_of_file):
+        numbered = bool(app.env.toc_secnumbers.get(page["docname"]))
+        macro = r"\bpttnumbered" if numbered else r"\bpttunnumbered"
+        page.insert(0, nodes.raw("", macro + "\n", format="latex"))
+
+
+def setup(app):
+    app.connect("builder-inited", number_like_the_site, priority=900)
+    app.connect("doctree-resolved", mark_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
