@@ -14,6 +14,8 @@ PDF_CONFIG := book/_ext/strip_solutions.py merge-config
 .PHONY: pdf pdf-student
 
 book-student: $(NODE_STAMP)
+# The sites link their PDFs (book/_ext/pdf_edition.py copies them in): build the PDFs first.
+test: pdf pdf-student
 
 # $(1): edition name (full, student), $(2): the config overlay over _config.yml, $(3): PDF name
 define build_pdf

@@ -14,7 +14,15 @@ the assignment pages and the appendices too), so chapter 1 printed as chapter 3,
   the chapter's number only, as on the website.
 
 Nothing is listed per chapter: a page is numbered when the toc numbers it.
+
+For the HTML editions it puts the PDF of the same edition on the site: the intro page links
+``_downloads/bptt-by-hand.pdf``; the student edition (``pdf_edition_name`` set in
+book/_config_student.yml) rewrites that link to its own PDF, and the build copies the PDF from
+``_build/pdf/`` into the site's ``_downloads/`` (`make test` builds the PDFs before the sites).
 """
+
+import shutil
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
@@ -35,7 +43,27 @@ def mark_pages(app, doctree, docname):
         page.insert(0, nodes.raw("", macro + "\n", format="latex"))
 
 
+PDF_LINK = "_downloads/bptt-by-hand.pdf"
+PDF_DIR = Path(__file__).resolve().parents[2] / "_build" / "pdf"
+
+
+def link_own_pdf(app, docname, source):
+    name = app.config.pdf_edition_name
+    if name != "bptt-by-hand.pdf" and PDF_LINK in source[0]:
+        source[0] = source[0].replace(PDF_LINK, f"_downloads/{name}")
+
+
+def copy_pdf(app, exception):
+    pdf = PDF_DIR / app.config.pdf_edition_name
+    if exception is None and app.builder.format == "html" and pdf.exists():
+        (Path(app.outdir) / "_downloads").mkdir(exist_ok=True)
+        shutil.copy2(pdf, Path(app.outdir) / "_downloads" / pdf.name)
+
+
 def setup(app):
+    app.add_config_value("pdf_edition_name", "bptt-by-hand.pdf", "env")
+    app.connect("source-read", link_own_pdf)
+    app.connect("build-finished", copy_pdf)
     app.connect("builder-inited", number_like_the_site, priority=900)
     app.connect("doctree-resolved", mark_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
