@@ -15,10 +15,11 @@ the assignment pages and the appendices too), so chapter 1 printed as chapter 3,
 
 Nothing is listed per chapter: a page is numbered when the toc numbers it.
 
-For the HTML editions it puts the PDF of the same edition on the site: the intro page links
-``_downloads/bptt-by-hand.pdf``; the student edition (``pdf_edition_name`` set in
-book/_config_student.yml) rewrites that link to its own PDF, and the build copies the PDF from
-``_build/pdf/`` into the site's ``_downloads/`` (`make test` builds the PDFs before the sites).
+For the HTML editions it puts the PDF and the course bundle of the same edition on the site: the
+pages link ``_downloads/bptt-by-hand.pdf`` and ``_downloads/bptt-course.zip``; the student
+edition (``pdf_edition_name``, ``bundle_edition_name`` in book/_config_student.yml) rewrites those
+links to its own files, and the build copies them from ``_build/pdf/`` and ``_build/bundle/`` into
+the site's ``_downloads/`` (`make test` makes them before it builds the sites).
 """
 
 import shutil
@@ -43,27 +44,36 @@ def mark_pages(app, doctree, docname):
         page.insert(0, nodes.raw("", macro + "\n", format="latex"))
 
 
-PDF_LINK = "_downloads/bptt-by-hand.pdf"
-PDF_DIR = Path(__file__).resolve().parents[2] / "_build" / "pdf"
+BUILD = Path(__file__).resolve().parents[2] / "_build"
+# (config value, the full edition's file, the folder of _build it is made in)
+DOWNLOADS = (
+    ("pdf_edition_name", "bptt-by-hand.pdf", "pdf"),
+    ("bundle_edition_name", "bptt-course.zip", "bundle"),
+)
 
 
-def link_own_pdf(app, docname, source):
-    name = app.config.pdf_edition_name
-    if name != "bptt-by-hand.pdf" and PDF_LINK in source[0]:
-        source[0] = source[0].replace(PDF_LINK, f"_downloads/{name}")
+def link_own_edition(app, docname, source):
+    for key, full, _ in DOWNLOADS:
+        name = app.config[key]
+        if name != full and f"_downloads/{full}" in source[0]:
+            source[0] = source[0].replace(f"_downloads/{full}", f"_downloads/{name}")
 
 
-def copy_pdf(app, exception):
-    pdf = PDF_DIR / app.config.pdf_edition_name
-    if exception is None and app.builder.format == "html" and pdf.exists():
-        (Path(app.outdir) / "_downloads").mkdir(exist_ok=True)
-        shutil.copy2(pdf, Path(app.outdir) / "_downloads" / pdf.name)
+def copy_downloads(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for key, _, folder in DOWNLOADS:
+        made = BUILD / folder / app.config[key]
+        if made.exists():
+            (Path(app.outdir) / "_downloads").mkdir(exist_ok=True)
+            shutil.copy2(made, Path(app.outdir) / "_downloads" / made.name)
 
 
 def setup(app):
-    app.add_config_value("pdf_edition_name", "bptt-by-hand.pdf", "env")
-    app.connect("source-read", link_own_pdf)
-    app.connect("build-finished", copy_pdf)
+    for key, full, _ in DOWNLOADS:
+        app.add_config_value(key, full, "env")
+    app.connect("source-read", link_own_edition)
+    app.connect("build-finished", copy_downloads)
     app.connect("builder-inited", number_like_the_site, priority=900)
     app.connect("doctree-resolved", mark_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
