@@ -11,4 +11,5 @@ SECTIONS = (
     "memory",  # the peak memory of one call, full BPTT against truncated
     "vectorising",  # one batched call against a loop over examples and the per-step version
     "build",  # each notebook's execution time, make book and make test (BENCH_FULL=1 only)
+    "math_render",  # per chapter page, math visible in Chromium: KaTeX at build time vs MathJax 3
 )
