@@ -8,8 +8,8 @@ with ``git rev-list``), unpacked with ``git archive`` into a temporary folder. E
 over local HTTP and opened in a fresh browser context (no cache); the time is measured from the
 navigation's start until every formula is typeset, its fonts loaded and the page painted:
 DOMContentLoaded, then MathJax's ``startup.promise`` (MathJax only), then ``document.fonts.ready``
-after a layout, then two animation frames. The page's other scripts and images are not waited for. Rounds are
-interleaved and the median is printed. On a shared machine these are wall times under load.
+after a layout, then two animation frames. The page's other scripts and images are not waited
+for. Rounds are interleaved and the median is printed. On a shared machine: wall times under load.
 """
 
 import functools
