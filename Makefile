@@ -2,7 +2,8 @@
 #   make book   build the site into _build/html (creates .venv and installs on first use)
 #   make test   every check: ruff (lint and format) over the code, both editions built with -W,
 #               package tests, nbval strict over every notebook, assignments released and graded,
-#               every page in headless Chromium
+#               every page in headless Chromium, the PDFs and the course bundles (mk/pdf.mk,
+#               mk/bundle.mk: built first)
 #   make format ruff's fixes and formatting applied to the code (src, tests, tools, benchmarks)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
