@@ -25,7 +25,8 @@ define build_pdf
 	@start=$$(date +%s); out=$(PDF_DIR)/$(1); rm -rf $$out; mkdir -p $$out; \
 	$(BIN)/python $(PDF_CONFIG) _config.yml $(2) $$out/base.yml; \
 	$(BIN)/python $(PDF_CONFIG) $$out/base.yml book/_config_pdf.yml $$out/_config.yml; \
-	$(BIN)/jupyter-book build . --builder pdflatex --config $$out/_config.yml --path-output $$out \
+	MATPLOTLIBRC=$(CURDIR)/book/_ext/latex $(BIN)/jupyter-book build . --builder pdflatex \
+	  --config $$out/_config.yml --path-output $$out \
 	  -W -n --keep-going > $$out/build.log 2>&1 || { tail -40 $$out/build.log; \
 	  echo "PDF build failed: see $$out/build.log and $$out/_build/latex/bptt-by-hand.log"; exit 1; }; \
 	if grep -h "There is no" $$out/_build/latex/bptt-by-hand.log; then \
