@@ -154,7 +154,7 @@ def run(args):
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"  MathJax edition: commit {commit[:10]}; median of {args.rounds} rounds, wall time")
     # "first paint": the KaTeX page's first contentful paint, its formulas already typeset in it
-    # (the time column waits on for the page's deferred scripts and the math fonts).
+    # (the KaTeX column also waits for the deferred scripts and the math fonts).
     print(f"  {'page':40s}{'formulas':>9s}{'MathJax 3':>11s}{'KaTeX':>9s}{'first paint':>13s}")
     slow = []
     for page in pages:
