@@ -17,6 +17,7 @@ Chapters and assignments come from the toc and the folder, so a new chapter need
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,11 +73,17 @@ def assignment_notebooks():
 
 
 def build_wheel(wheel_dir):
+    """A wheel of bptt, built from a copy of the package (setuptools leaves build/ in its tree)."""
     wheel_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_dir), str(ROOT)],
-        check=True,
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "bptt"
+        shutil.copytree(
+            ROOT / "src", src / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__")
+        )
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, src / name)
+        pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps"]
+        subprocess.run([*pip, "-w", str(wheel_dir), str(src)], check=True)
     wheels = sorted(wheel_dir.glob("bptt-*.whl"))
     if not wheels:
         sys.exit(f"pip wheel wrote no bptt wheel into {wheel_dir}")
