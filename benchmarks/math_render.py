@@ -65,12 +65,16 @@ def _build(src, venv, out):
     (src / "_config.yml").write_text(config)
     if (src / "package.json").exists() and not (src / "node_modules").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "-s"], cwd=src, check=True)
-    subprocess.run(
-        [str(Path(venv).resolve() / "bin" / "jupyter-book"), "build", str(src), "--all"]
-        + ["--path-output", str(out)],
-        capture_output=True,
-        check=True,
-    )
+    with open(out.parent / f"{out.name}.log", "w") as log:  # a file, not a pipe a child could hold
+        done = subprocess.run(
+            [str(Path(venv).resolve() / "bin" / "jupyter-book"), "build", str(src), "--all"]
+            + ["--path-output", str(out)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    if done.returncode:
+        print((out.parent / f"{out.name}.log").read_text()[-3000:])
+        raise RuntimeError(f"the site of {src} did not build (log above)")
     return out / "_build" / "html"
 
 

@@ -91,8 +91,18 @@ def check_katex(app, config):
     katex.STARTUP_TIMEOUT = 60.0
 
 
+def stop_katex_server(app, exception):
+    """Stop the node process now: left to atexit, it can outlive the build and hold its pipes."""
+    katex = _katex()
+    server = katex.KaTeXServer.katex_server
+    if server is not None:
+        katex.KaTeXServer.katex_server = None
+        server.terminate()
+
+
 def copy_katex_static(app, exception):
     """Copy KaTeX's stylesheet and fonts into the site (build-finished, HTML builders only)."""
+    stop_katex_server(app, exception)
     if exception is not None or app.builder.format != "html":
         return
     dest = Path(app.outdir) / "_static" / STATIC_SUBDIR
