@@ -2,7 +2,8 @@
 #   make book   build the site into _build/html (creates .venv and installs on first use)
 #   make test   every check: ruff (lint and format) over the code, both editions built with -W,
 #               package tests, nbval strict over every notebook, assignments released and graded,
-#               every page in headless Chromium
+#               every page in headless Chromium, the PDFs and the course bundles (mk/pdf.mk,
+#               mk/bundle.mk: built first)
 #   make format ruff's fixes and formatting applied to the code (src, tests, tools, benchmarks)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -14,6 +15,9 @@ STAMP := $(VENV)/.installed
 JB_FLAGS := --all -W -n --keep-going
 PYTEST_NB := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 CODE := src tests tools benchmarks
+# KaTeX (npm package, pinned in package-lock.json) renders every formula when the site is built.
+NODE_STAMP := node_modules/.installed
+NPM_MISSING := node and npm are needed to render the math at build time: apt-get install -y nodejs npm
 
 .PHONY: book test lab notebooks clean format lint
 
@@ -23,7 +27,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e . $(QUIET_PIP)
 	@touch $@
 
-book: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "$(NPM_MISSING)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+book: $(STAMP) $(NODE_STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . $(JB_FLAGS) || { echo "build failed: see _build/html/reports/*.err.log"; exit 1; }; \
 	echo "Built in $$(( $$(date +%s) - start )) s. Open: file://$(CURDIR)/_build/html/index.html"
@@ -36,7 +45,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix $(CODE)
 	$(BIN)/ruff format $(CODE)
 
-test: $(STAMP) lint
+test: $(STAMP) $(NODE_STAMP) lint
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . $(JB_FLAGS) || { cat _build/html/reports/*.err.log 2>/dev/null; exit 1; }; \
 	echo "Book built with -W in $$(( $$(date +%s) - start )) s"

@@ -13,4 +13,5 @@ SECTIONS = (
     "cost",  # checkpointing against full BPTT (memory, time), RTRL timings against H
     "vectorising",  # one batched call against a loop over examples and the per-step version
     "build",  # each notebook's execution time, make book and make test (BENCH_FULL=1 only)
+    "math_render",  # per chapter page, math visible in Chromium: KaTeX at build time vs MathJax 3
 )

@@ -1,10 +1,12 @@
 """The built site, as a reader sees it: every page opened in a real headless Chromium.
 
 Checks, for each page of each edition that has been built (`_build/html`, the full edition, and
-`_build/student/html`, the student edition): all math typeset, no request leaves the site, no
+`_build/student/html`, the student edition): every formula rendered at build time by KaTeX (no
+`.katex-error`, MathML kept, no raw TeX left in the text), no request leaves the site, no
 console error beyond an allow-list, every internal link and anchor resolves, every image loads;
 dropdown solutions open in the full edition and are absent from the student edition; a chapter's
-notebook download is a valid notebook; the offline search finds the softmax chapter. A
+notebook download is a valid notebook; the offline search finds the softmax chapter; with
+JavaScript disabled, a chapter page still shows its rendered math. A
 screenshot of every page goes to `_build/screenshots/` for a person to look at.
 
 Without Chromium these tests skip with a printed reason, except in CI (CI=true), where a missing
@@ -206,31 +208,46 @@ def open_page(browser, base, page, width=1280, height=900):
         lambda e: errors.append(str(e)) if not any(a in str(e) for a in ALLOWED_CONSOLE) else None,
     )
     p.goto(base + page, wait_until="load")
-    p.wait_for_function(
-        "() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)"
-    )
-    p.evaluate(
-        "() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null"
-    )
     return ctx, p, offsite, errors
+
+
+# The math of a page, as the reader gets it: every span.math/div.math holds a KaTeX rendering
+# with its MathML; raw TeX is looked for in the visible text outside formulas and code.
+MATH_REPORT = r"""() => {
+    const root = document.querySelector('main') || document.body;
+    const boxes = [...root.querySelectorAll('span.math, div.math')];
+    const text = root.cloneNode(true);
+    text.querySelectorAll('.katex, pre, code, script, style').forEach(e => e.remove());
+    const raw = (text.textContent.match(/\\\(|\\\[|\$\$|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$/g)
+                 || []).slice(0, 5);
+    return {
+        boxes: boxes.length,
+        rendered: boxes.filter(b => b.querySelector('.katex .katex-html')).length,
+        mathml: boxes.filter(b => b.querySelector('.katex .katex-mathml math')).length,
+        errors: root.querySelectorAll('.katex-error, .katex-failed').length,
+        raw: raw,
+        mathjax: !!document.querySelector('script[src*="mathjax" i], mjx-container'),
+    };
+}"""
+
+
+def check_math(page, math):
+    assert math["errors"] == 0, f"{page}: {math['errors']} formulas KaTeX could not render"
+    assert not math["raw"], f"{page}: raw TeX left in the text: {math['raw']}"
+    assert math["rendered"] == math["boxes"], (
+        f"{page}: {math['boxes']} math elements, {math['rendered']} rendered by KaTeX"
+    )
+    assert math["mathml"] == math["boxes"], (
+        f"{page}: {math['boxes'] - math['mathml']} formulas without their MathML"
+    )
+    assert not math["mathjax"], f"{page}: MathJax is still loaded"
 
 
 @pytest.mark.parametrize("edition, page", page_params(browser_pages=True))
 def test_page_in_browser(browser, servers, edition, page):
     ctx, p, offsite, errors = open_page(browser, servers[edition], page)
     try:
-        math = p.evaluate("""() => ({
-            spans: document.querySelectorAll('span.math, div.math').length,
-            typeset: document.querySelectorAll('mjx-container').length,
-            merrors: document.querySelectorAll('mjx-merror, merror').length,
-            raw: (document.querySelector('main') || document.body).innerText.match(/\\\\[\\(\\[]/g) })""")
-        assert math["merrors"] == 0, f"{page}: {math['merrors']} MathJax error nodes"
-        assert not math["raw"], (
-            f"{page}: untypeset math left in the text ({len(math['raw'])} raw \\( or \\[)"
-        )
-        assert math["typeset"] >= math["spans"], (
-            f"{page}: {math['spans']} math elements, {math['typeset']} typeset"
-        )
+        check_math(page, p.evaluate(MATH_REPORT))
         bad_imgs = p.evaluate(
             "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
             ".map(i => i.getAttribute('src'))"
@@ -265,7 +282,7 @@ def test_phone_width_screenshots(browser, servers, page):
     try:
         overflow = p.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         # Formulas that run past the screen's edge without a scroll box of their own are cut off.
-        cut = p.evaluate("""() => [...document.querySelectorAll('mjx-container')].filter(m => {
+        cut = p.evaluate("""() => [...document.querySelectorAll('.katex')].filter(m => {
             if (m.getBoundingClientRect().right <= window.innerWidth + 1) return false;
             for (let e = m; e; e = e.parentElement) {
                 const ox = getComputedStyle(e).overflowX;
@@ -306,5 +323,42 @@ def test_offline_search_finds_the_softmax_chapter(browser, servers):
         )
         assert any("05_softmax_nll" in h for h in hits), f"search for softmax lists {hits}"
         assert not offsite, offsite
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("page", ["chapters/05_softmax_nll.html", "book/exercises/index.html"])
+def test_math_is_rendered_with_javascript_disabled(browser, servers, page):
+    """The formulas are in the HTML: a reader with JavaScript off sees them typeset."""
+    if "full" not in servers or not (EDITIONS["full"] / page).exists():
+        pytest.skip(f"{page} is not built")
+    base = servers["full"]
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        p = ctx.new_page()
+        offsite = []
+        p.on("request", lambda r: None if r.url.startswith(base) else offsite.append(r.url))
+        p.goto(base + page, wait_until="load")
+        p.evaluate("() => document.fonts.ready.then(() => null)")
+        math = p.evaluate(MATH_REPORT)
+        check_math(page, math)
+        if page.startswith("chapters/"):
+            assert math["boxes"] > 50, f"{page}: only {math['boxes']} formulas found"
+        shown = p.evaluate("""() => {
+            const k = [...document.querySelectorAll('div.math .katex-html')];
+            return { n: k.length,
+                     visible: k.filter(e => e.getBoundingClientRect().width > 10).length,
+                     font: k.length ? getComputedStyle(k[0].querySelector('.mord, .mop') || k[0])
+                                      .fontFamily : '',
+                     fontsLoaded: [...document.fonts].filter(f => f.family.includes('KaTeX')
+                                                          && f.status === 'loaded').length };
+        }""")
+        assert shown["visible"] == shown["n"], f"{page}: displayed formulas not laid out: {shown}"
+        if shown["n"]:
+            assert "KaTeX" in shown["font"], f"{page}: the math is not set in KaTeX's fonts"
+            assert shown["fontsLoaded"] > 0, f"{page}: KaTeX's fonts did not load: {shown}"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        p.screenshot(path=str(SHOTS / f"nojs--{page.replace('/', '--')}.png"), full_page=False)
+        assert not offsite, f"{page}: requests that leave the site: {offsite}"
     finally:
         ctx.close()
