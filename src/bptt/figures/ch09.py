@@ -16,12 +16,21 @@ def _series(x, name, n=None):
     return arr
 
 
+def _ticks(ax, x):
+    """Ticks at the measured sizes, labelled plainly, and no minor ticks."""
+    from matplotlib.ticker import NullLocator
+
+    ax.set_xticks(x, [f"{v:g}" for v in x])
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
 def _loglog(ax, x, ys, labels, slopes, xlabel, ylabel):
     """Measured curves with dashed reference slopes through their first points."""
     for y, label in zip(ys, labels):
         ax.loglog(x, y, "o-", label=label)
-    for y, p in zip(ys, slopes):
-        ax.loglog(x, y[0] * (x / x[0]) ** p, "k--", lw=0.8, alpha=0.6)
+    for y, p in zip(ys, slopes):  # through the largest size, where the products dominate
+        ax.loglog(x, y[-1] * (x / x[-1]) ** p, "k--", lw=0.8, alpha=0.6)
+    _ticks(ax, x)
     ax.set_xlabel(xlabel, fontsize=style.FONT)
     ax.set_ylabel(ylabel, fontsize=style.FONT)
     ax.legend(fontsize=style.SMALL)
@@ -83,7 +92,9 @@ def plot_checkpoint(ks, peak_mb, seconds, T, state_mb, full_mb, full_seconds):
     left.set_xlabel("checkpoint interval k", fontsize=style.FONT)
     left.set_ylabel("MB", fontsize=style.FONT)
     left.legend(fontsize=style.SMALL)
+    _ticks(left, ks)
     right.semilogx(ks, sec / full_seconds, "o-", label="checkpointed")
+    _ticks(right, ks)
     right.axhline(1.0, color="C3", lw=1, label="full BPTT")
     right.set_xlabel("checkpoint interval k", fontsize=style.FONT)
     right.set_ylabel("time / full BPTT", fontsize=style.FONT)
