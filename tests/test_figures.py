@@ -148,6 +148,8 @@ def test_ch10_gradient_survival_draws_both_panels():
         ch10.plot_gradient_survival({})
     with pytest.raises(ValueError, match=r"\(K,\)"):
         ch10.plot_gradient_survival({"a": (np.ones((2, 2)), None)})
+
+
 def test_ch09_figures_draw_and_check_their_arguments():
     from bptt.figures import ch09
 

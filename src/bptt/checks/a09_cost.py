@@ -58,11 +58,12 @@ CAUSES = {
     "zeros": "Every segment was recomputed from h_0 = 0 instead of its own checkpoint h_s: the "
     "recomputation started from the wrong state.",
     "cut": "The carry dL/dh_s was reset to zero at every checkpoint: that is truncated BPTT. "
-    "Checkpointing recomputes states, it does not cut the gradient; carry it into the segment before.",
+    "Checkpointing recomputes states, it does not cut the gradient; carry it into the segment "
+    "before.",
     "direct": "At the last step of each segment the direct term Vᵀ dL_t/do_t is missing: g_t there "
     "is the carry plus the direct term, not the carry alone.",
-    "shift": "Each step's loss used the target of the step after it: the recomputed segment's states "
-    "are paired with the wrong steps when the gradients are accumulated.",
+    "shift": "Each step's loss used the target of the step after it: the recomputed segment's "
+    "states are paired with the wrong steps when the gradients are accumulated.",
 }
 
 

@@ -20,30 +20,38 @@ def _logit_cases(seed):
 
 
 def check_temperature_softmax(fn, seed=0):
-    """Check ``fn(logits, temperature) -> p``: softmax(logits / temperature), logits (C,), p (C,)."""
+    """Check ``fn(logits, temperature) -> p``: softmax(logits / temperature), (C,) to (C,)."""
     name = "temperature_softmax"
     for o, tau in _logit_cases(seed):
         got = call(fn, name, o, tau)
         ref = charlm.temperature_softmax(o, tau)
         mistakes = {
-            "The temperature is applied after the softmax (softmax(o) / temperature): these numbers "
-            "do not even sum to 1. Divide the logits by the temperature first, then take the "
-            "softmax.": softmax(o) / tau,
-            "The softmax is taken twice (softmax(softmax(o) / temperature)): divide the logits, not "
-            "the probabilities.": softmax(softmax(o) / tau),
-            "The logits are multiplied by the temperature; divide them by it (a temperature below 1 "
-            "must sharpen the distribution).": softmax(o * tau),
+            "The temperature is applied after the softmax (softmax(o) / temperature): these "
+            "numbers do not even sum to 1. Divide the logits by the temperature first, then take "
+            "the softmax.": softmax(o) / tau,
+            "The softmax is taken twice (softmax(softmax(o) / temperature)): divide the logits, "
+            "not the probabilities.": softmax(softmax(o) / tau),
+            "The logits are multiplied by the temperature; divide them by it (a temperature below "
+            "1 must sharpen the distribution).": softmax(o * tau),
             "The temperature is ignored: this is softmax(o) itself.": softmax(o),
         }
         compare(name, got, ref, mistakes, label="p", note=f"(temperature {tau}, C = {o.size})")
     big = np.array([1000.0, 999.0, 990.0, 0.0])
     got = np.asarray(call(fn, name, big, 1.0), dtype=float)
     if got.shape != (4,) or not np.all(np.isfinite(got)):
-        fail(name, "for the logits (1000, 999, 990, 0) the result holds NaN or inf: exp(1000) "
-             "overflows. Subtract the largest logit before the exp (the softmax does not change).",
-             kind="overflow")
-    compare(name, got, charlm.temperature_softmax(big, 1.0), label="p",
-            note="(logits 1000, 999, 990, 0)")
+        fail(
+            name,
+            "for the logits (1000, 999, 990, 0) the result holds NaN or inf: exp(1000) "
+            "overflows. Subtract the largest logit before the exp (the softmax does not change).",
+            kind="overflow",
+        )
+    compare(
+        name,
+        got,
+        charlm.temperature_softmax(big, 1.0),
+        label="p",
+        note="(logits 1000, 999, 990, 0)",
+    )
     passed(name, "p at temperatures 0.3 to 2, and for logits near 1000")
 
 
@@ -70,31 +78,51 @@ def check_sample_next(fn, seed=0):
             x = call(fn, name, o, t, rng)
         except CheckFailed as exc:
             if "sum to 1" in str(exc):
-                fail(name, "rng.choice refused the probabilities because they do not sum to 1: the "
-                     "temperature is applied after the softmax. Divide the logits by it first.",
-                     kind="mistake")
+                fail(
+                    name,
+                    "rng.choice refused the probabilities because they do not sum to 1: the "
+                    "temperature is applied after the softmax. Divide the logits by it first.",
+                    kind="mistake",
+                )
             raise
         if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
-            fail(name, f"it must return one int (a character id), got {type(x).__name__} {x!r}.",
-                 kind="shape")
+            fail(
+                name,
+                f"it must return one int (a character id), got {type(x).__name__} {x!r}.",
+                kind="shape",
+            )
         got.append(int(x))
     ref = _draws(logits, temps, seed, charlm.temperature_softmax)
+    times = "The draws follow softmax(logits * temperature): divide the logits by the temperature."
+    ignored = "The draws ignore the temperature (they follow softmax(logits))."
     mistakes = {
-        "The draws follow softmax(logits * temperature): divide the logits by the temperature.":
-            _draws(logits, temps, seed, lambda o, t: softmax(o * t)),
-        "The draws ignore the temperature (they follow softmax(logits)).":
-            _draws(logits, temps, seed, lambda o, t: softmax(o)),
+        times: _draws(logits, temps, seed, lambda o, t: softmax(o * t)),
+        ignored: _draws(logits, temps, seed, lambda o, t: softmax(o)),
     }
     greedy = np.array([o.argmax() for o in logits])
     if np.array_equal(got, greedy) and not np.array_equal(ref, greedy):
-        fail(name, "it returns the most likely character (argmax) instead of drawing one: "
-             "sampling draws from the distribution, rng.choice(C, p=p).", kind="mistake")
+        fail(
+            name,
+            "it returns the most likely character (argmax) instead of drawing one: "
+            "sampling draws from the distribution, rng.choice(C, p=p).",
+            kind="mistake",
+        )
     if rng.bit_generator.state == before:
-        fail(name, "the generator `rng` it was given is untouched: draw with rng.choice(C, p=p), "
-             "not with np.random.choice or a generator of its own, so that a seed reproduces the "
-             "text.", kind="mistake")
-    compare(name, np.array(got), ref, mistakes, label="the 40 draws",
-            note="(40 calls with one generator np.random.default_rng(seed))")
+        fail(
+            name,
+            "the generator `rng` it was given is untouched: draw with rng.choice(C, p=p), "
+            "not with np.random.choice or a generator of its own, so that a seed reproduces the "
+            "text.",
+            kind="mistake",
+        )
+    compare(
+        name,
+        np.array(got),
+        ref,
+        mistakes,
+        label="the 40 draws",
+        note="(40 calls with one generator np.random.default_rng(seed))",
+    )
     passed(name, "40 draws at temperatures 0.5, 1 and 1.5 from a seeded generator")
 
 
@@ -118,25 +146,33 @@ def check_stream_batches(fn, seed=0, L=203, N=4, T=6):
     rows = ids[: B * N * T].reshape(B, N, T)  # each batch a fresh stretch of text
     rows_next = ids[1 : B * N * T + 1].reshape(B, N, T)
     got = unpack(call(fn, name, ids, N, T), name, ["X", "Y"])
-    no_stream = "Each batch is a new stretch of the text cut into N rows, so row n of batch j + 1 " \
-        "does not continue row n of batch j (the carried state would join unrelated text). Cut " \
-        "the text into N streams first, then each stream into batches."
-    compare_all(name, [
-        ("X", got[0], X_ref, dict(mistakes={
-            "The inputs are one step late (they are the targets): X holds x_t, Y holds x_{t+1}.":
-                batched(pos + 1),
-            no_stream: rows,
-        })),
-        ("Y", got[1], Y_ref, dict(mistakes={
-            "Off by one: the targets equal the inputs. The target of x_t is the next character, "
-            "one position later.": batched(pos),
-            "Off by one: the targets are two positions after the inputs; one is right.":
-                batched(pos + 2),
-            "Off by one: the targets are the characters before the inputs; they come after.":
-                batched(pos - 1),
-            no_stream: rows_next,
-        })),
-    ], note=f"(len(ids) = {L}, N = {N}, T = {T}: streams of {S} characters, {B} batches)")
+    no_stream = (
+        "Each batch is a new stretch of the text cut into N rows, so row n of batch "
+        "j + 1 does not continue row n of batch j (the carried state would join unrelated text). "
+        "Cut the text into N streams first, then each stream into batches."
+    )
+    late = "The inputs are one step late (they are the targets): X holds x_t, Y holds x_{t+1}."
+    same = (
+        "Off by one: the targets equal the inputs. The target of x_t is the next character, "
+        "one position later."
+    )
+    two = "Off by one: the targets are two positions after the inputs; one is right."
+    before = "Off by one: the targets are the characters before the inputs; they come after."
+    x_mistakes = {late: batched(pos + 1), no_stream: rows}
+    y_mistakes = {
+        same: batched(pos),
+        two: batched(pos + 2),
+        before: batched(pos - 1),
+        no_stream: rows_next,
+    }
+    compare_all(
+        name,
+        [
+            ("X", got[0], X_ref, dict(mistakes=x_mistakes)),
+            ("Y", got[1], Y_ref, dict(mistakes=y_mistakes)),
+        ],
+        note=f"(len(ids) = {L}, N = {N}, T = {T}: streams of {S} characters, {B} batches)",
+    )
     passed(name, f"X and Y, {B} batches of {N} streams x {T} steps")
 
 
@@ -173,8 +209,9 @@ def check_stateful_gradient(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
     Xi, Y = Xi[:B], Y[:B]
     X = charlm.one_hot(Xi, C)
     ref_loss, ref = _stateful(params, X, Y)
-    full = many_to_many(params, np.concatenate(list(X), axis=1),
-                        np.concatenate(list(Y), axis=1), loss="nll")
+    full = many_to_many(
+        params, np.concatenate(list(X), axis=1), np.concatenate(list(Y), axis=1), loss="nll"
+    )
     variants = {
         "The gradient crosses the batch boundaries, as full BPTT over all the batches: the carried "
         "state must be a value (h0=h), with no gradient into the previous batch (h.detach() in "
@@ -184,20 +221,34 @@ def check_stateful_gradient(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
         "Off by one: the state carried is the one before the last step (Hs[:, -2]); carry h_T, "
         "Hs[:, -1].": _stateful(params, X, Y, "before_last"),
         "The carried state is recomputed from zeros over each batch alone, so it never holds "
-        "more than one batch of history: run the forward pass from the carried state.":
-            _stateful(params, X, Y, "fresh"),
-        f"The losses and gradients are averaged over the {B} batches; sum them.":
-            (ref_loss / B, ref.scale(1.0 / B)),
+        "more than one batch of history: run the forward pass from the carried state.": _stateful(
+            params, X, Y, "fresh"
+        ),
+        f"The losses and gradients are averaged over the {B} batches; sum them.": (
+            ref_loss / B,
+            ref.scale(1.0 / B),
+        ),
     }
     got = unpack(call(fn, name, params, X, Y), name, ["loss", "grads"])
     grads = got[1]
     if not isinstance(grads, (tuple, list)) or len(grads) != 5:
         fail(name, "grads must be a bptt.Params (W, U, V, b, c).", kind="shape")
-    outputs = [("loss", np.asarray(got[0], dtype=float).reshape(-1)[:1] if np.size(got[0]) == 1
-                else got[0], np.array([ref_loss]),
-                dict(mistakes={k: np.array([v[0]]) for k, v in variants.items()}))]
+    outputs = [
+        (
+            "loss",
+            np.asarray(got[0], dtype=float).reshape(-1)[:1] if np.size(got[0]) == 1 else got[0],
+            np.array([ref_loss]),
+            dict(mistakes={k: np.array([v[0]]) for k, v in variants.items()}),
+        )
+    ]
     for i, field in enumerate(Params._fields):
-        outputs.append((f"d{field}", grads[i], ref[i],
-                        dict(mistakes={k: v[1][i] for k, v in variants.items()})))
+        outputs.append(
+            (
+                f"d{field}",
+                grads[i],
+                ref[i],
+                dict(mistakes={k: v[1][i] for k, v in variants.items()}),
+            )
+        )
     compare_all(name, outputs, note=f"({B} batches of N = {N} streams x T = {T} steps)")
     passed(name, f"the loss and dW, dU, dV, db, dc over {B} batches with the carried state")
