@@ -61,11 +61,13 @@ def test_checkpointed_gradient_matches_central_differences():
     assert max(errs.values()) < 1e-7, errs
 
 
-def test_dh0_is_the_full_bptt_dh0():
+@pytest.mark.parametrize("k", [1, 2, 4, 9, 20])
+def test_dh0_and_hT_are_the_full_bptt_ones(k):
     params, X, Y, h0 = make_problem(2, 9, 3, 4, 2, 5, "nll")
     full = fast.loss_and_grads(params, X, Y, loss="nll", h0=h0)
-    res = checkpoint.loss_and_grads(params, X, Y, "nll", h0, k=2)
+    res = checkpoint.loss_and_grads(params, X, Y, "nll", h0, k=k)
     assert rel_error(res.dh0, full.dh0) < 1e-12
+    assert np.array_equal(res.hT, full.hT)
 
 
 def test_float32_stays_float32():

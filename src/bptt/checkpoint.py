@@ -96,7 +96,7 @@ def loss_and_grads(params, X, Y, loss="mse", h0=None, truncate=None, k=1, config
     Returns
     -------
     Result
-        loss (float), grads (Params), dh0 (N, H).
+        loss (float), grads (Params), dh0 (N, H), hT (N, H), as ``bptt.fast.loss_and_grads``.
     """
     pb = check_problem(params, X, Y, loss, h0, truncate)
     k = check_checkpoint(k)
@@ -115,11 +115,14 @@ def loss_and_grads(params, X, Y, loss="mse", h0=None, truncate=None, k=1, config
         kept[i + 1] = Hs[k]
     acc = Accumulators(Params(*(np.zeros_like(p) for p in pb.params)), np.zeros(T))
     carry = np.zeros((N, H), dtype=pb.params.W.dtype)
+    hT = None
     for i in reversed(range(len(starts))):  # backward: recompute, then BPTT, newest first
         s0 = starts[i]
         n = min(k, T - s0)
         Hs[0] = kept[i]
         forward_segment(pb.params, pb.X, s0, Hs[: n + 1], ws)  # overwrites ws.carry
+        if hT is None:  # the last segment comes first: its last state is h_T
+            hT = Hs[n].copy()
         backward_segment(pb, s0, Hs[: n + 1], ws, acc, carry=carry)
         carry[...] = ws.carry  # dL/dh_{s0}, into the segment before
-    return Result(float(np.sum(acc.step_loss)) / N, acc.grads, carry)
+    return Result(float(np.sum(acc.step_loss)) / N, acc.grads, carry, hT)
