@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from bs4 import BeautifulSoup
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,6 +324,18 @@ def _removed(text, kept):
     return "\n".join(l for l in text.splitlines() if l not in kept_lines)
 
 
+def katex_as_tex(page):
+    """A page with each KaTeX formula replaced by its TeX source (its MathML annotation): the
+    rendered spans spell a formula letter by letter, runs that no source text contains."""
+    if 'class="katex' not in page:
+        return page
+    soup = BeautifulSoup(page, "html.parser")
+    for formula in soup.select(".katex"):
+        tex = formula.find("annotation")
+        formula.replace_with(f" {tex.get_text()} " if tex else " ")
+    return str(soup)
+
+
 def site_texts(folder):
     """(name, words of the text) for every text file of a built site; notebooks by their cells."""
     for path in sorted(folder.rglob("*")):
@@ -335,7 +348,7 @@ def site_texts(folder):
             raw = "\n".join(("".join(c["source"]) if isinstance(c["source"], list) else c["source"]) + "\n" +
                             json.dumps(c.get("outputs", [])) for c in nb["cells"])
         elif path.suffix == ".html":
-            raw = html.unescape(re.sub(r"<[^>]+>", " ", raw))
+            raw = html.unescape(re.sub(r"<[^>]+>", " ", katex_as_tex(raw)))
         yield path, raw
 
 

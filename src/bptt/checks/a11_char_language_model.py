@@ -129,10 +129,22 @@ def check_sample_next(fn, seed=0):
 # ----------------------------------------------------------------------------- stream batches
 
 
+# sizes every check also runs (the hidden tests only add seeds)
+STREAM_EDGES = [dict(L=100, N=3, T=5), dict(L=57, N=1, T=8)]
+
+
 def check_stream_batches(fn, seed=0, L=203, N=4, T=6):
     """Check ``fn(ids, n_streams, seq_len) -> (X, Y)``, both (B, N, T) ints: stream n starts at
     n·S with S = (len(ids) - 1) // N, batch j holds its steps jT..jT+T-1, Y one step later,
     B = S // T whole batches."""
+    base = dict(L=L, N=N, T=T)
+    sizes = [base] + [{**base, **e} for e in STREAM_EDGES]
+    runs = [_stream_batches_once(fn, seed + 7919 * i, **sz) for i, sz in enumerate(sizes)]
+    passed(*runs[0])  # the first size's line
+
+
+def _stream_batches_once(fn, seed=0, L=203, N=4, T=6):
+    """One size of ``check_stream_batches``; returns what ``passed`` prints."""
     name = "stream_batches"
     ids = np.random.default_rng(seed).permutation(L)  # distinct ids: every position shows
     X_ref, Y_ref = charlm.stream_batches(ids, N, T)
@@ -173,7 +185,7 @@ def check_stream_batches(fn, seed=0, L=203, N=4, T=6):
         ],
         note=f"(len(ids) = {L}, N = {N}, T = {T}: streams of {S} characters, {B} batches)",
     )
-    passed(name, f"X and Y, {B} batches of {N} streams x {T} steps")
+    return name, f"X and Y, {B} batches of {N} streams x {T} steps"
 
 
 # ----------------------------------------------------------------------------- stateful gradient
@@ -194,6 +206,9 @@ def _stateful(params, X, Y, carry="value"):
     return total, grads
 
 
+STATEFUL_EDGES = [dict(B=4, N=3, T=2)]
+
+
 def check_stateful_gradient(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
     """Check ``fn(params, X, Y) -> (loss, grads)``: X (B, N, T, C) one-hot, Y (B, N, T) int.
 
@@ -201,6 +216,14 @@ def check_stateful_gradient(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
     the batches; batch 0 starts from zeros, batch j + 1 from the last state h_T of batch j,
     carried as a value (no gradient crosses a batch boundary).
     """
+    base = dict(B=B, N=N, T=T, C=C, H=H)
+    sizes = [base] + [{**base, **e} for e in STATEFUL_EDGES]
+    runs = [_stateful_gradient_once(fn, seed + 7919 * i, **sz) for i, sz in enumerate(sizes)]
+    passed(*runs[0])  # the first size's line
+
+
+def _stateful_gradient_once(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
+    """One size of ``check_stateful_gradient``; returns what ``passed`` prints."""
     name = "stateful_gradient"
     rng = np.random.default_rng(seed)
     params = charlm.init_model(C, H, seed=seed)
@@ -251,4 +274,4 @@ def check_stateful_gradient(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
             )
         )
     compare_all(name, outputs, note=f"({B} batches of N = {N} streams x T = {T} steps)")
-    passed(name, f"the loss and dW, dU, dV, db, dc over {B} batches with the carried state")
+    return name, f"the loss and dW, dU, dV, db, dc over {B} batches with the carried state"
