@@ -51,3 +51,41 @@ def blas_description():
         f"threads={i.get('num_threads')} ({Path(i.get('filepath', '')).name})"
         for i in threadpool_info()
     ]
+
+
+def torch_run(cell, head, params, X, Y):
+    """A closure () -> (loss, grads) of PyTorch's forward+backward on bptt's problem.
+
+    ``cell`` is an nn.RNN or nn.LSTM (batch first), ``head`` an nn.Linear; the weights are copied
+    from ``params`` (a bptt.Params or LSTMParams) by field: weight_hh = W, weight_ih = U,
+    bias_ih = b, bias_hh = 0, head = (V, c). The loss is cross_entropy summed over all steps and
+    divided by N; grads come back as the type of ``params``.
+    """
+    import torch
+
+    N, C = X.shape[0], head.out_features
+    by_field = {
+        "W": cell.weight_hh_l0,
+        "U": cell.weight_ih_l0,
+        "b": cell.bias_ih_l0,
+        "V": head.weight,
+        "c": head.bias,
+    }
+    weights = [by_field[name] for name in type(params)._fields]
+    with torch.no_grad():
+        for w, value in zip(weights, params):
+            w.copy_(torch.from_numpy(value))
+        cell.bias_hh_l0.zero_()
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y).reshape(-1)
+    everything = list(cell.parameters()) + list(head.parameters())
+
+    def run():
+        for w in everything:
+            w.grad = None
+        states, _ = cell(Xt)
+        logits = head(states).reshape(-1, C)
+        loss = torch.nn.functional.cross_entropy(logits, Yt, reduction="sum") / N
+        loss.backward()
+        return float(loss.detach()), type(params)(*(w.grad.numpy() for w in weights))
+
+    return run

@@ -21,7 +21,7 @@ import bptt
 from bptt.data import random_problem
 from bptt.gradcheck import rel_error
 
-from .common import DTYPES, SIZE_NAMES, SIZES, Target, dtype_name, mark, timed
+from .common import DTYPES, SIZE_NAMES, SIZES, Target, dtype_name, mark, timed, torch_run
 
 TITLE = "forward+backward against PyTorch"
 RATIO_TARGET = {"small": 0.7, "middle": 0.8, "large": 0.9}  # bptt time / torch time, at most
@@ -49,34 +49,9 @@ def torch_problem(params, X, Y):
     import torch
 
     D, H, C = params.sizes
-    N = X.shape[0]
     tdtype = torch.float32 if params.W.dtype == np.float32 else torch.float64
     cell = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True).to(tdtype)
-    head = torch.nn.Linear(H, C).to(tdtype)
-    with torch.no_grad():
-        for w, value in (
-            (cell.weight_hh_l0, params.W),
-            (cell.weight_ih_l0, params.U),
-            (cell.bias_ih_l0, params.b),
-            (head.weight, params.V),
-            (head.bias, params.c),
-        ):
-            w.copy_(torch.from_numpy(value))
-        cell.bias_hh_l0.zero_()
-    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y).reshape(-1)
-    weights = [cell.weight_hh_l0, cell.weight_ih_l0, head.weight, cell.bias_ih_l0, head.bias]
-    everything = list(cell.parameters()) + list(head.parameters())
-
-    def run():
-        for w in everything:
-            w.grad = None
-        states, _ = cell(Xt)
-        logits = head(states)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, C), Yt, reduction="sum") / N
-        loss.backward()
-        return float(loss.detach()), bptt.Params(*(w.grad.numpy() for w in weights))
-
-    return run
+    return torch_run(cell, torch.nn.Linear(H, C).to(tdtype), params, X, Y)
 
 
 def check_agreement(size, dtype):

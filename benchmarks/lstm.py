@@ -16,7 +16,7 @@ import numpy as np
 import bptt
 from bptt.gradcheck import rel_error
 
-from .common import DTYPES, Target, dtype_name, mark, timed
+from .common import DTYPES, Target, dtype_name, mark, timed, torch_run
 
 TITLE = "LSTM forward+backward against PyTorch's nn.LSTM"
 SIZE = (64, 100, 128, 256, 128)  # N, T, D, H, C: the middle size
@@ -42,28 +42,9 @@ def torch_lstm(lp, X, Y):
     import torch
 
     D, H, C = lp.sizes
-    N = X.shape[0]
     tdtype = torch.float32 if lp.W.dtype == np.float32 else torch.float64
     cell = torch.nn.LSTM(D, H, batch_first=True).to(tdtype)
-    head = torch.nn.Linear(H, C).to(tdtype)
-    weights = [cell.weight_hh_l0, cell.weight_ih_l0, cell.bias_ih_l0, head.weight, head.bias]
-    with torch.no_grad():
-        for w, value in zip(weights, lp):
-            w.copy_(torch.from_numpy(value))
-        cell.bias_hh_l0.zero_()
-    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y).reshape(-1)
-    everything = list(cell.parameters()) + list(head.parameters())
-
-    def run():
-        for w in everything:
-            w.grad = None
-        states, _ = cell(Xt)
-        logits = head(states)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, C), Yt, reduction="sum") / N
-        loss.backward()
-        return float(loss.detach()), bptt.LSTMParams(*(w.grad.numpy() for w in weights))
-
-    return run
+    return torch_run(cell, torch.nn.Linear(H, C).to(tdtype), lp, X, Y)
 
 
 def check_agreement(size, dtype, seed=0):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_pdf import toc_files
+from tools.make_bundle import chapter_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLES = {
@@ -41,14 +41,7 @@ def bundle(edition):
 
 
 def expected_chapters():
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return {
-        Path(f).name + ".ipynb"
-        for f in toc_files(toc)
-        if f.startswith("chapters/") and (ROOT / f"{f}.ipynb").exists()
-    }
+    return {nb.name for nb in chapter_notebooks()}
 
 
 @pytest.mark.parametrize("edition", list(BUNDLES))

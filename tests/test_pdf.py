@@ -16,7 +16,8 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
+
+from tools.make_bundle import chapter_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PDFS = {
@@ -26,30 +27,15 @@ PDFS = {
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def toc_files(node):
-    if isinstance(node, dict):
-        if "file" in node:
-            yield node["file"]
-        for value in node.values():
-            yield from toc_files(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from toc_files(item)
-
-
 def chapter_titles():
     """The title (first '# ' heading) of every chapter notebook in the toc."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     titles = {}
-    for f in toc_files(toc):
-        nb = ROOT / f"{f}.ipynb"
-        if not f.startswith("chapters/") or not nb.exists():
-            continue
+    for nb in chapter_notebooks():
         for cell in json.loads(nb.read_text())["cells"]:
             src = "".join(cell["source"])
             m = re.search(r"^# (.+)$", src, re.M) if cell["cell_type"] == "markdown" else None
             if m:
-                titles[f] = m.group(1).strip()
+                titles[nb.stem] = m.group(1).strip()
                 break
     return titles
 

@@ -63,6 +63,7 @@ def toc_files(node):
 
 
 def chapter_notebooks():
+    """The chapter notebooks the toc lists, in its order (the tests read them from here too)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     nbs = [ROOT / f"{f}.ipynb" for f in toc_files(toc) if f.startswith("chapters/")]
     return [nb for nb in nbs if nb.exists()]
