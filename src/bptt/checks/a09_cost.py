@@ -6,7 +6,7 @@ from ..checkpoint import checkpointed
 from ..data import random_problem
 from ..losses import mse_loss
 from ..params import Params
-from .engine import call, compare_all, passed, unpack
+from .engine import call, compare_all, each_size, passed, unpack
 
 FIELDS = ("dW", "dU", "dV", "db", "dc")
 
@@ -79,9 +79,7 @@ def check_checkpointed_grads(fn, seed=0, k=3, N=2, T=8, D=2, H=3, C=2):
     h_0 = 0; X (N, T, D), Y (N, T, C); the result equals full BPTT (``bptt.many_to_many``).
     """
     base = dict(k=k, N=N, T=T, D=D, H=H, C=C)
-    sizes = [base] + [{**base, **e} for e in EDGES]
-    runs = [_checkpointed_grads_once(fn, seed + 7919 * i, **sz) for i, sz in enumerate(sizes)]
-    passed(*runs[0])  # the first size's line
+    passed(*each_size(_checkpointed_grads_once, fn, seed, base, EDGES))
 
 
 def _checkpointed_grads_once(fn, seed=0, k=3, N=2, T=8, D=2, H=3, C=2):

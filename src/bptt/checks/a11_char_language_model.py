@@ -7,7 +7,7 @@ from .. import charlm, rnn
 from ..losses import softmax
 from ..params import Params
 from ..rnn import many_to_many
-from .engine import CheckFailed, call, compare, compare_all, fail, passed, unpack
+from .engine import CheckFailed, call, compare, compare_all, each_size, fail, passed, unpack
 
 # ----------------------------------------------------------------------------- temperature
 
@@ -138,9 +138,7 @@ def check_stream_batches(fn, seed=0, L=203, N=4, T=6):
     n·S with S = (len(ids) - 1) // N, batch j holds its steps jT..jT+T-1, Y one step later,
     B = S // T whole batches."""
     base = dict(L=L, N=N, T=T)
-    sizes = [base] + [{**base, **e} for e in STREAM_EDGES]
-    runs = [_stream_batches_once(fn, seed + 7919 * i, **sz) for i, sz in enumerate(sizes)]
-    passed(*runs[0])  # the first size's line
+    passed(*each_size(_stream_batches_once, fn, seed, base, STREAM_EDGES))
 
 
 def _stream_batches_once(fn, seed=0, L=203, N=4, T=6):
@@ -217,9 +215,7 @@ def check_stateful_gradient(fn, seed=0, B=3, N=2, T=4, C=5, H=3):
     carried as a value (no gradient crosses a batch boundary).
     """
     base = dict(B=B, N=N, T=T, C=C, H=H)
-    sizes = [base] + [{**base, **e} for e in STATEFUL_EDGES]
-    runs = [_stateful_gradient_once(fn, seed + 7919 * i, **sz) for i, sz in enumerate(sizes)]
-    passed(*runs[0])  # the first size's line
+    passed(*each_size(_stateful_gradient_once, fn, seed, base, STATEFUL_EDGES))
 
 
 def _stateful_gradient_once(fn, seed=0, B=3, N=2, T=4, C=5, H=3):

@@ -16,6 +16,7 @@ functions from this small API (one line each; details in the docstrings):
 - ``compare_scalar(name, got, ref, mistakes=None, *, label, tol)``: a single number.
 - ``fail(name, sentence, numbers="", kind=None)``: fail with a sentence of the check's own.
 - ``passed(name, what, numeric_error=None)``: print the one ``passed:`` line.
+- ``each_size(check_one, fn, seed, base, edges)``: one check over several sizes, fresh seeds.
 
 ``mistakes`` is a mapping ``{cause sentence: the answer with that mistake}`` (or a sequence of
 ``(kind, sentence, value)`` triples, kind a key of ``KINDS``). A mistake explains a result
@@ -352,3 +353,11 @@ def fail(name, sentence, numbers="", kind=None):
 def passed(name, what, numeric_error=None):
     """Print ``passed: name (checked what: ...)``, the line a right answer gets."""
     _passed(name, what, numeric_error)
+
+
+def each_size(check_one, fn, seed, base, edges):
+    """Run ``check_one(fn, seed_i, **sizes)`` on ``base`` and on each edge case laid over it, with
+    a fresh seed each (as the hidden tests do with theirs); the first run's ``passed`` arguments.
+    """
+    sizes = [base] + [{**base, **e} for e in edges]
+    return [check_one(fn, seed + 7919 * i, **sz) for i, sz in enumerate(sizes)][0]
