@@ -90,7 +90,7 @@ def forward_states(lp, X, h0, c0):
     H = lp.W.shape[1]
     dtype = lp.W.dtype
     half, add = _gate_vectors(H, dtype)
-    Wh = lp.W * half[:, None]
+    WhT = np.ascontiguousarray((lp.W * half[:, None]).T)  # (H, 4H), contiguous
     Z = _buffer("Z", (T, N, 4 * H), dtype)
     Xt = _buffer("X", (T, N, D), dtype)
     np.copyto(Xt, X.transpose(1, 0, 2))
@@ -105,7 +105,7 @@ def forward_states(lp, X, h0, c0):
     tmp = np.empty((N, H), dtype=dtype)
     for t in range(T):
         z = Z[t]
-        z += np.matmul(Hs[t], Wh.T, out=rec)  # the recurrent product, the only one per step
+        z += np.matmul(Hs[t], WhT, out=rec)  # the recurrent product, the only one per step
         np.tanh(z, out=z)
         z *= half
         z += add  # z now holds i, f, s̃, q
