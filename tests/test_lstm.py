@@ -1,9 +1,12 @@
 """bptt.lstm and bptt.lstm_fast: central differences, readable loop against fast path, bad input."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import bptt
 from bptt import lstm, lstm_fast
@@ -86,8 +89,9 @@ sizes = st.tuples(
     st.booleans(),
     st.sampled_from([None, 1, 2, 3]),
     st.booleans(),
+    st.sampled_from([1, 2]),
 )
-def test_fast_path_equals_readable_loop(size, loss, last_only, truncate, with_state):
+def test_fast_path_equals_readable_loop(size, loss, last_only, truncate, with_state, lanes):
     N, T, D, H, C = size
     if last_only:
         truncate = None
@@ -95,7 +99,11 @@ def test_fast_path_equals_readable_loop(size, loss, last_only, truncate, with_st
     if not with_state:
         h0 = c0 = None
     d = lstm.lstm_details(lp, X, Y, loss, h0, c0, last_only=last_only, truncate=truncate)
-    r = lstm_fast.loss_and_grads(lp, X, Y, loss, h0, c0, truncate=truncate, last_only=last_only)
+    lstm_fast.LANES = lanes  # two lanes: the batch in two halves, one in a worker thread
+    try:
+        r = lstm_fast.loss_and_grads(lp, X, Y, loss, h0, c0, truncate, last_only)
+    finally:
+        lstm_fast.LANES = None
     assert abs(d.loss - r.loss) <= EXACT * max(1.0, abs(d.loss))
     for name, a, b in zip(bptt.LSTMParams._fields, d.grads, r.grads):
         assert a.shape == b.shape == getattr(lp, name).shape
@@ -104,6 +112,43 @@ def test_fast_path_equals_readable_loop(size, loss, last_only, truncate, with_st
     assert np.allclose(d.dc0, r.dc0, rtol=EXACT, atol=EXACT)
     assert np.allclose(r.hT, d.Hs[:, -1], rtol=EXACT, atol=EXACT)
     assert np.allclose(r.cT, d.Cs[:, -1], rtol=EXACT, atol=EXACT)
+
+
+def test_lanes_chosen_by_blas_threads_which_are_restored():
+    assert lstm_fast.lanes_for(1, 100, 256) == 1  # one sequence cannot be split
+    with threadpool_limits(1):
+        assert lstm_fast.lanes_for(64, 100, 256) == 1  # as in the chapters
+    with threadpool_limits(2):
+        two = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas") == 2
+        assert lstm_fast.lanes_for(64, 100, 256) == (2 if two else 1)
+        assert lstm_fast.lanes_for(4, 5, 3) == 1  # small: threads cost more than they save
+        before = [i["num_threads"] for i in threadpool_info()]
+        lp, X, Y, h0, c0 = problem(N=8, T=40, D=8, H=32, loss="nll")
+        lstm_fast.LANES = 2
+        try:
+            r = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0)
+        finally:
+            lstm_fast.LANES = None
+        assert [i["num_threads"] for i in threadpool_info()] == before
+    d = lstm.lstm_details(lp, X, Y, "nll", h0, c0)
+    assert abs(r.loss - d.loss) < EXACT and rel_error(r.grads.W, d.grads.W) < EXACT
+
+
+def test_concurrent_calls_each_get_their_own_answer():
+    """Two threads at once: one runs two lanes, the other waits for nothing and runs one."""
+    problems = [problem(N=6, T=30, D=5, H=16, loss="nll", seed=s) for s in (1, 2)]
+    lstm_fast.LANES = 2
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(
+                pool.map(lambda p: lstm_fast.loss_and_grads(*p[:3], "nll", *p[3:]), problems)
+            )
+    finally:
+        lstm_fast.LANES = None
+    for (lp, X, Y, h0, c0), r in zip(problems, results):
+        d = lstm.lstm_details(lp, X, Y, "nll", h0, c0)
+        assert abs(r.loss - d.loss) < EXACT
+        assert all(rel_error(a, b) < EXACT for a, b in zip(r.grads, d.grads))
 
 
 def test_public_functions_and_final_state():

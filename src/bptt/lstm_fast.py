@@ -15,8 +15,15 @@ in float64; what changes is the layout:
   σ'(z^f), ...) are computed for a chunk of steps at once (about ``CHUNK`` numbers per block, so
   that a chunk stays in cache), and the loop then does a few multiplications and one product per
   step.
+- Where the BLAS library runs exactly two threads (``lanes_for``), the batch is split in two
+  halves run at once, one in a worker thread, each with one BLAS thread, and the halves'
+  gradients are added: a per-step product of (N, H) blocks gains little from a second thread,
+  while the elementwise work of a step, on one core otherwise, is halved. Under
+  ``threadpool_limits(1)`` (the chapters) there is one lane, and the numbers are the same.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -33,9 +40,15 @@ def _buffer(slot, shape, dtype):
     return _scratch(slot, shape, dtype, POOL_BYTES, pool="lstm")
 
 
-def release_buffers():
-    """Free the scratch memory this thread keeps between LSTM calls."""
+def _release_here():
     _pool.__dict__.pop("lstm", None)
+
+
+def release_buffers():
+    """Free the scratch memory kept between LSTM calls (this thread's and the second lane's)."""
+    _release_here()
+    if _lane_worker is not None:
+        _lane_worker.submit(_release_here).result()
 
 
 class LSTMResult(NamedTuple):
@@ -136,9 +149,12 @@ def _factors(Zc, Cprev, tanh_c, A, P, Q, F):
     np.copyto(F[:n], f)
 
 
-def _losses(pb, Hs):
-    """(loss, dO, rows): dL/do_t (rows·N, C) for the steps with a loss, and their h_t rows."""
-    N, T, _ = pb.X.shape
+def _losses(pb, Hs, N):
+    """(loss, dO, rows): dL/do_t (rows·n, C) for the steps with a loss, and their h_t rows.
+
+    N is the whole batch's size, which the loss is averaged over (pb may hold a part of it).
+    """
+    _, T, _ = pb.X.shape
     H = pb.params.W.shape[1]
     Hr = Hs[T:] if pb.last_only else Hs[1:]
     Hr = Hr.reshape(-1, H)
@@ -184,11 +200,82 @@ def loss_and_grads(lp, X, targets, loss="mse", h0=None, c0=None, truncate=None, 
     LSTMResult
     """
     pb = check_lstm_problem(lp, X, targets, loss, h0, c0, truncate, last_only)
+    N, T, _ = pb.X.shape
+    if lanes_for(N, T, pb.params.W.shape[1]) == 1 or not _lane_lock.acquire(blocking=False):
+        return _lane(pb, N)  # (the lock is held while another thread runs two lanes)
+    libs = _blas()
+    counts = [lib.num_threads for lib in libs]
+    try:
+        for lib in libs:
+            lib.set_num_threads(1)
+        half = N // 2
+        other = _worker().submit(_lane, _rows(pb, slice(half, N)), N)
+        a = _lane(_rows(pb, slice(0, half)), N)
+        b = other.result()
+    finally:
+        for lib, n in zip(libs, counts):
+            lib.set_num_threads(n)
+        _lane_lock.release()
+    grads = LSTMParams(*(ga + gb for ga, gb in zip(a.grads, b.grads)))
+    joined = (np.concatenate((x, y)) for x, y in zip(a[2:], b[2:]))
+    return LSTMResult(a.loss + b.loss, grads, *joined)
+
+
+# Two lanes. Where the BLAS library runs two threads, its per-step products of (N, H) blocks
+# gain little from the second thread, and every elementwise step runs on one core. Splitting the
+# batch in two halves, each run with one BLAS thread (one half in a worker thread: NumPy releases
+# the GIL in its loops and products), and adding the halves' gradients uses both cores throughout.
+LANES = None  # None: chosen by lanes_for; 1 or 2 forces it (the tests run both)
+LANES_MIN = 1 << 18  # N·T·H at least, for two lanes (below, the threads' overhead dominates)
+_lane_lock = threading.Lock()
+_lane_worker = None
+_blas_libs = None
+
+
+def _blas():
+    """threadpoolctl's controllers of the BLAS libraries loaded (found on the first call)."""
+    global _blas_libs
+    if _blas_libs is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_libs = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas_libs
+
+
+def lanes_for(N, T, H):
+    """1 or 2: the lanes ``loss_and_grads`` runs a batch of N sequences of T steps in (H units).
+
+    Two when N ≥ 2, N·T·H ≥ ``LANES_MIN`` and the BLAS runs exactly two threads (as in
+    ``make bench``); one otherwise, and always under ``threadpool_limits(1)``, as in the chapters.
+    """
+    if N < 2 or not _blas():
+        return 1
+    if LANES is not None:
+        return LANES
+    two = max(lib.num_threads for lib in _blas()) == 2
+    return 2 if two and N * T * H >= LANES_MIN else 1
+
+
+def _worker():
+    global _lane_worker
+    if _lane_worker is None:
+        _lane_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bptt-lstm-lane")
+    return _lane_worker
+
+
+def _rows(pb, rows):
+    """The problem restricted to the batch rows ``rows`` (views)."""
+    return pb._replace(X=pb.X[rows], targets=pb.targets[rows], h0=pb.h0[rows], c0=pb.c0[rows])
+
+
+def _lane(pb, N_all):
+    """loss_and_grads on pb's rows, the loss and gradients averaged over N_all examples."""
     lp = pb.params
     N, T, D = pb.X.shape
     H = lp.W.shape[1]
+    last_only = pb.last_only
     Z, Hs, Cs, tanh_c = forward_states(lp, pb.X, pb.h0, pb.c0)
-    value, dO, Hr = _losses(pb, Hs)
+    value, dO, Hr = _losses(pb, Hs, N_all)
     dV = dO.T @ Hr
     dc_out = dO.sum(axis=0)
     G = _buffer("G", (T, N, H), lp.W.dtype)  # direct terms Vᵀ ∂L_t/∂o_t, then g_t
