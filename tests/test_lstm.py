@@ -114,7 +114,7 @@ def test_fast_path_equals_readable_loop(size, loss, last_only, truncate, with_st
     assert np.allclose(r.cT, d.Cs[:, -1], rtol=EXACT, atol=EXACT)
 
 
-def test_lanes_chosen_by_blas_threads_which_are_restored():
+def test_lanes_chosen_by_blas_threads_which_are_restored(monkeypatch):
     assert lstm_fast.lanes_for(1, 100, 256) == 1  # one sequence cannot be split
     with threadpool_limits(1):
         assert lstm_fast.lanes_for(64, 100, 256) == 1  # as in the chapters
@@ -124,27 +124,21 @@ def test_lanes_chosen_by_blas_threads_which_are_restored():
         assert lstm_fast.lanes_for(4, 5, 3) == 1  # small: threads cost more than they save
         before = [i["num_threads"] for i in threadpool_info()]
         lp, X, Y, h0, c0 = problem(N=8, T=40, D=8, H=32, loss="nll")
-        lstm_fast.LANES = 2
-        try:
-            r = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0)
-        finally:
-            lstm_fast.LANES = None
+        monkeypatch.setattr(lstm_fast, "LANES", 2)
+        r = lstm_fast.loss_and_grads(lp, X, Y, "nll", h0, c0)
         assert [i["num_threads"] for i in threadpool_info()] == before
     d = lstm.lstm_details(lp, X, Y, "nll", h0, c0)
     assert abs(r.loss - d.loss) < EXACT and rel_error(r.grads.W, d.grads.W) < EXACT
 
 
-def test_concurrent_calls_each_get_their_own_answer():
-    """Two threads at once: one runs two lanes, the other waits for nothing and runs one."""
-    problems = [problem(N=6, T=30, D=5, H=16, loss="nll", seed=s) for s in (1, 2)]
-    lstm_fast.LANES = 2
-    try:
-        with ThreadPoolExecutor(2) as pool:
-            results = list(
-                pool.map(lambda p: lstm_fast.loss_and_grads(*p[:3], "nll", *p[3:]), problems)
-            )
-    finally:
-        lstm_fast.LANES = None
+def test_concurrent_calls_each_get_their_own_answer(monkeypatch):
+    """Calls from two threads: a call finding the lanes busy runs one lane, and waits for none."""
+    problems = [problem(N=6, T=30, D=5, H=16, loss="nll", seed=s) for s in range(8)]
+    monkeypatch.setattr(lstm_fast, "LANES", 2)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(lambda p: lstm_fast.loss_and_grads(*p[:3], "nll", *p[3:]), problems)
+        )
     for (lp, X, Y, h0, c0), r in zip(problems, results):
         d = lstm.lstm_details(lp, X, Y, "nll", h0, c0)
         assert abs(r.loss - d.loss) < EXACT

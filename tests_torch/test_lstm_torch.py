@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 
 from benchmarks.lstm import check_agreement
+from bptt import lstm_fast
 
 
+@pytest.mark.parametrize("lanes", [1, 2])
 @pytest.mark.parametrize("size", [(2, 3, 4, 5, 3), (3, 7, 2, 4, 6), (16, 20, 8, 32, 10)])
-def test_lstm_gradients_equal_torch_autograd_float64(size):
+def test_lstm_gradients_equal_torch_autograd_float64(size, lanes, monkeypatch):
+    monkeypatch.setattr(lstm_fast, "LANES", lanes)  # two: the batch in halves, run at once
     loss_err, grad_err = check_agreement(size, np.float64, seed=sum(size))
     assert loss_err < 1e-12 and grad_err < 1e-10
 
