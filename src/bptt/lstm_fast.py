@@ -41,6 +41,7 @@ def _buffer(slot, shape, dtype):
 
 
 def _release_here():
+    """Free the scratch memory of the thread this runs in."""
     _pool.__dict__.pop("lstm", None)
 
 
@@ -221,10 +222,7 @@ def loss_and_grads(lp, X, targets, loss="mse", h0=None, c0=None, truncate=None, 
     return LSTMResult(a.loss + b.loss, grads, *joined)
 
 
-# Two lanes. Where the BLAS library runs two threads, its per-step products of (N, H) blocks
-# gain little from the second thread, and every elementwise step runs on one core. Splitting the
-# batch in two halves, each run with one BLAS thread (one half in a worker thread: NumPy releases
-# the GIL in its loops and products), and adding the halves' gradients uses both cores throughout.
+# Two lanes (the module's docstring says why); NumPy releases the GIL in its loops and products.
 LANES = None  # None: chosen by lanes_for; 1 or 2 forces it (the tests run both)
 LANES_MIN = 1 << 18  # N·T·H at least, for two lanes (below, the threads' overhead dominates)
 _lane_lock = threading.Lock()
@@ -248,11 +246,12 @@ def lanes_for(N, T, H):
     Two when N ≥ 2, N·T·H ≥ ``LANES_MIN`` and the BLAS runs exactly two threads (as in
     ``make bench``); one otherwise, and always under ``threadpool_limits(1)``, as in the chapters.
     """
-    if N < 2 or not _blas():
+    libs = _blas()
+    if N < 2 or not libs:
         return 1
     if LANES is not None:
         return LANES
-    two = max(lib.num_threads for lib in _blas()) == 2
+    two = max(lib.num_threads for lib in libs) == 2
     return 2 if two and N * T * H >= LANES_MIN else 1
 
 
