@@ -47,6 +47,26 @@ def torch_lstm(lp, X, Y):
     return torch_run(cell, torch.nn.Linear(H, C).to(tdtype), lp, X, Y)
 
 
+def torch_lstm_kind(dtype):
+    """How torch's nn.LSTM runs on the CPU in this dtype, read from its autograd graph.
+
+    "oneDNN's fused layer" when a MkldnnRnnLayer node does the whole sequence (float32 here),
+    else "per-step operations" (matrix products, sigmoid and tanh nodes for each step).
+    """
+    import torch
+
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    out, _ = torch.nn.LSTM(3, 2, batch_first=True).to(tdtype)(torch.zeros(1, 2, 3, dtype=tdtype))
+    seen, todo = set(), [out.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is not None and node not in seen:
+            seen.add(node)
+            todo.extend(nxt for nxt, _ in node.next_functions)
+    fused = any("Mkldnn" in type(node).__name__ for node in seen)
+    return "oneDNN's fused layer" if fused else "per-step operations"
+
+
 def check_agreement(size, dtype, seed=0):
     """(loss rel. error, worst grad rel. error) between bptt's LSTM and torch's on one problem."""
     lp, X, Y = lstm_problem(*size, dtype, seed)
@@ -72,6 +92,8 @@ def run(args):
         )
         if not (eg < tol and el < tol):
             raise SystemExit("bptt's LSTM and torch's disagree: not timing")
+    kinds = "; ".join(f"{dtype_name(d)}: {torch_lstm_kind(d)}" for d in DTYPES)
+    print(f"  torch's nn.LSTM on the CPU runs as {kinds}")
     problems = {}
     for dtype in DTYPES:
         lp, X, Y = lstm_problem(*SIZE, dtype)
@@ -87,6 +109,7 @@ def run(args):
                 time.sleep(args.pause)
                 f()
                 times[dtype][who].append(min(timed(f) for _ in range(REPS)))
+    per_core = float32_per_core(args)
     bptt.lstm_fast.release_buffers()  # the sections after this one measure memory
     print(
         f"  medians over {args.rounds} interleaved rounds (each the best of {REPS} calls), "
@@ -106,4 +129,117 @@ def run(args):
                 f"{tb / tt:.2f}",
             )
         )
+    print_per_core(per_core)
     return targets
+
+
+def _threads_at_once(f, n=2):
+    """Seconds per call of f() when n threads call it at once (the median thread's best of REPS)."""
+    import threading
+
+    best = [0.0] * n
+
+    def worker(k):
+        f()
+        best[k] = min(timed(f) for _ in range(REPS))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statistics.median(best)
+
+
+_LANE_IN_A_PROCESS = """
+import sys, time
+import numpy as np
+from threadpoolctl import threadpool_limits
+import bptt
+from benchmarks.common import timed
+from benchmarks.lstm import REPS, SIZE, lstm_problem
+N, T, D, H, C = SIZE
+lp, X, Y = lstm_problem(N // 2, T, D, H, C, np.float32)
+with threadpool_limits(1):
+    f = lambda: bptt.lstm_many_to_many(lp, X, Y, loss="nll")
+    f()
+    time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+    print(min(timed(f) for _ in range(REPS)))
+"""
+
+
+def _processes_at_once(n=2):
+    """Seconds per call of one lane in each of n processes at once (no GIL shared; the median).
+
+    Each process builds the same problem, warms up, then waits for a common start time.
+    """
+    import subprocess
+    import sys
+
+    start = time.time() + 5.0  # time for the processes to import numpy and bptt
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LANE_IN_A_PROCESS, str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
+    return statistics.median(float(child.communicate()[0]) for child in children)
+
+
+def float32_per_core(args):
+    """Where float32's time goes: half the batch on one core, bptt and torch (ms, medians).
+
+    Returns a dict: one lane of bptt alone, two such lanes at once in two threads (as
+    ``bptt.lstm_fast`` runs them) and in two processes (no GIL shared; measured once), torch on
+    the same half batch with one thread, and the per-step products of one lane, (32, 256) x
+    (256, 1024) forward and (32, 1024) x (1024, 256) backward,
+    100 calls each, NumPy (OpenBLAS) and torch (its BLAS).
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    N, T, D, H, C = SIZE
+    lp, X, Y = lstm_problem(N // 2, T, D, H, C, np.float32)
+    rng = np.random.default_rng(0)
+    h, dz = (rng.standard_normal(s).astype(np.float32) for s in ((N // 2, H), (N // 2, 4 * H)))
+    WT = np.ascontiguousarray(lp.W.T)
+    th, tdz, tW = torch.from_numpy(h), torch.from_numpy(dz), torch.from_numpy(lp.W)
+    calls = {
+        "lane": lambda: bptt.lstm_many_to_many(lp, X, Y, loss="nll"),
+        "torch": torch_lstm(lp, X, Y),
+        "numpy fwd": lambda: [h @ WT for _ in range(T)],
+        "numpy bwd": lambda: [dz @ lp.W for _ in range(T)],
+        "torch fwd": lambda: [th @ tW.T for _ in range(T)],
+        "torch bwd": lambda: [tdz @ tW for _ in range(T)],
+    }
+    times = {name: [] for name in (*calls, "two lanes", "two processes")}
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            for _ in range(max(3, args.rounds // 3)):
+                for name, f in calls.items():
+                    time.sleep(args.pause)
+                    f()
+                    times[name].append(min(timed(f) for _ in range(REPS)))
+                times["two lanes"].append(_threads_at_once(calls["lane"]))
+        times["two processes"].append(_processes_at_once())
+    finally:
+        torch.set_num_threads(THREADS)
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+
+
+def print_per_core(ms):
+    """The table of ``float32_per_core``."""
+    print(f"  float32 on one core, half the batch (N = {SIZE[0] // 2}), one BLAS thread, ms:")
+    print(
+        f"    bptt: one lane alone {ms['lane']:.1f}; two lanes at once in two threads "
+        f"{ms['two lanes']:.1f} each,\n          in two processes {ms['two processes']:.1f} each"
+        f"; torch: {ms['torch']:.1f}"
+    )
+    print(
+        f"    the {SIZE[1]} per-step products of a lane: forward NumPy {ms['numpy fwd']:.1f}, "
+        f"torch {ms['torch fwd']:.1f}; backward NumPy {ms['numpy bwd']:.1f}, "
+        f"torch {ms['torch bwd']:.1f}"
+    )

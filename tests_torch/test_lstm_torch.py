@@ -8,7 +8,7 @@
 import numpy as np
 import pytest
 
-from benchmarks.lstm import check_agreement
+from benchmarks.lstm import check_agreement, torch_lstm_kind
 from bptt import lstm_fast
 
 
@@ -23,3 +23,9 @@ def test_lstm_gradients_equal_torch_autograd_float64(size, lanes, monkeypatch):
 def test_lstm_gradients_equal_torch_autograd_float32():
     loss_err, grad_err = check_agreement((8, 10, 6, 16, 5), np.float32)
     assert loss_err < 1e-5 and grad_err < 1e-3
+
+
+def test_torch_lstm_kind_is_read_from_the_autograd_graph():
+    # oneDNN's RNN primitive has no float64: that dtype always runs per-step operations
+    assert torch_lstm_kind(np.float64) == "per-step operations"
+    assert torch_lstm_kind(np.float32) in ("oneDNN's fused layer", "per-step operations")
