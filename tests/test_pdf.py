@@ -2,7 +2,8 @@
 
 Checked on the PDFs' text (pdftotext, Debian's poppler-utils): every chapter of the toc is in the
 full PDF, with its solutions after its exercises; the student PDF has every chapter and no
-solution (no "Solution to Exercise" heading, and none of the full PDF's solution text). Chapters
+solution (no "Solution to Exercise" heading, and none of the full PDF's solution text); and, in
+the LaTeX logs, that nothing runs past a page's foot (no Overfull \\vbox above 10 pt). Chapters
 are read from _toc.yml, so a new chapter is checked without a list to update. Without the PDFs
 these tests skip with a printed reason, except in CI (CI=true), where that is a failure.
 """
@@ -94,3 +95,22 @@ def test_the_student_pdf_has_no_solution():
     # A solution's first line that the exercise statement does not repeat must be absent.
     leaked = [b for b in bodies if normal(b) in student and exercises.count(normal(b)) == 1]
     assert not leaked, f"solution text in the student PDF: {leaked[:3]}"
+
+
+LOGS = {
+    "full": ROOT / "_build" / "pdf" / "full" / "_build" / "latex" / "bptt-by-hand.log",
+    "student": ROOT / "_build" / "pdf" / "student" / "_build" / "latex" / "bptt-by-hand.log",
+}
+OVERFULL_PT = 10.0  # a page's content may poke this far past its foot (about one line)
+
+
+@pytest.mark.parametrize("edition", list(PDFS))
+def test_nothing_runs_past_a_page_foot(edition):
+    pdf_text(edition)  # skips (or fails in CI) when the PDF was not built
+    log = LOGS[edition].read_text(encoding="utf-8", errors="replace")
+    over = [float(pt) for pt in re.findall(r"Overfull \\vbox \(([\d.]+)pt too high\)", log)]
+    worst = max(over, default=0.0)
+    assert worst <= OVERFULL_PT, (
+        f"{edition} PDF: a page's content runs {worst:.0f} pt past its foot (Overfull \\vbox in "
+        f"{LOGS[edition].relative_to(ROOT)}); code inside an exercise box is the usual cause"
+    )
