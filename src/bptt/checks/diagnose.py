@@ -162,25 +162,8 @@ def _locate(got, ref, time_axis=None, time_offset=1):
     return " ".join(words), numbers
 
 
-def _compare(
-    got,
-    ref,
-    mutants=(),
-    numeric=None,
-    n_batch=None,
-    bias=False,
-    time_axis=None,
-    time_offset=1,
-    symbol="it",
-    tol=TOL,
-):
-    """Compare one output with the reference. Returns None when right, else raises _Mismatch.
-
-    mutants: sequence of (kind, explanation, array) -- the answer with one mistake planted.
-    numeric: central differences of the same quantity (or None). n_batch: N, to name a factor N.
-    bias: the output is a bias gradient (all zeros -> "missing bias gradient").
-    """
-    ref = np.asarray(ref, dtype=float)
+def _to_float_array(got, symbol, bias):
+    """``got`` as a float array; _Mismatch when it is None, not numbers or of the wrong dtype."""
     if got is None:
         raise _Mismatch(
             "bias" if bias else "shape",
@@ -204,110 +187,144 @@ def _compare(
             f"{_label('dtype')}",
         )
     try:
-        got = np.asarray(got, dtype=float)
+        return np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         raise _Mismatch(
             "shape",
             f"{symbol} is not an array of numbers (got {type(got).__name__}). {_label('shape')}",
         ) from None
-    if got.shape != ref.shape:
+
+
+def _explain_wrong_shape(got, ref, mutants, symbol):
+    """Raise _Mismatch for a ``got`` whose shape is not ``ref``'s: transposed, planted, or why."""
+    finite = np.all(np.isfinite(got))  # rel_error refuses NaN and inf
+    if got.ndim == 2 and got.shape == ref.shape[::-1] and finite and rel_error(got.T, ref) < MATCH:
+        raise _Mismatch(
+            "transposed",
+            f"{_label('transposed')} {symbol} has shape {got.shape} and equals "
+            f"the right answer transposed (expected shape {ref.shape}). Batch first, the "
+            "gradient "
+            f"of a weight that maps inputs to outputs is deltaᵀ @ inputs: (out, N) @ (N, in).",
+        )
+    for kind, text, arr in mutants:
         if (
-            got.ndim == 2
-            and got.shape == ref.shape[::-1]
-            and np.all(np.isfinite(got))
-            and rel_error(got.T, ref) < MATCH
+            arr is not None
+            and np.shape(arr) == got.shape
+            and finite
+            and rel_error(got, arr) < MATCH
         ):
             raise _Mismatch(
-                "transposed",
-                f"{_label('transposed')} {symbol} has shape {got.shape} and equals "
-                f"the right answer transposed (expected shape {ref.shape}). Batch first, the "
-                "gradient "
-                f"of a weight that maps inputs to outputs is deltaᵀ @ inputs: (out, N) @ (N, in).",
+                kind,
+                f"{_label(kind)} {text} (and the shape is {got.shape}, expected {ref.shape}).",
             )
-        for kind, text, arr in mutants:
-            if (
-                arr is not None
-                and np.shape(arr) == got.shape
-                and np.all(np.isfinite(got))
-                and rel_error(got, arr) < MATCH
-            ):
-                raise _Mismatch(
-                    kind,
-                    f"{_label(kind)} {text} (and the shape is {got.shape}, expected {ref.shape}).",
-                )
-        hint = ""
-        if (
-            got.ndim == ref.ndim + 1
-            and got.shape[1:] == ref.shape
-            and np.all(np.isfinite(got))
-            and rel_error(got.sum(axis=0), ref) < MATCH
-        ):
-            hint = " It still has the batch axis: sum over it (axis 0)."
-        elif got.ndim == 2 and got.shape == ref.shape[::-1]:
-            hint = " That is the transposed shape."
-        elif got.size == ref.size:
-            hint = " Same number of entries, other arrangement: check the order of the axes."
-        raise _Mismatch(
-            "shape",
-            f"{_label('shape')} {symbol} has shape {got.shape}, expected {ref.shape}.{hint}",
-        )
+    raise _Mismatch(
+        "shape",
+        f"{_label('shape')} {symbol} has shape {got.shape}, expected {ref.shape}."
+        f"{_shape_hint(got, ref, finite)}",
+    )
+
+
+def _shape_hint(got, ref, finite):
+    """The wrong shape's hint: a leftover batch axis, the transposed shape, another arrangement."""
+    if (
+        got.ndim == ref.ndim + 1
+        and got.shape[1:] == ref.shape
+        and finite
+        and rel_error(got.sum(axis=0), ref) < MATCH
+    ):
+        return " It still has the batch axis: sum over it (axis 0)."
+    if got.ndim == 2 and got.shape == ref.shape[::-1]:
+        return " That is the transposed shape."
+    if got.size == ref.size:
+        return " Same number of entries, other arrangement: check the order of the axes."
+    return ""
+
+
+def _reject_nonfinite(got, symbol):
+    """Raise _Mismatch when ``got`` holds NaN or inf."""
     if not np.all(np.isfinite(got)):
         raise _Mismatch(
             "nonfinite",
             f"{symbol} holds NaN or inf ({int((~np.isfinite(got)).sum())} entries). "
             f"{_label('nonfinite')}",
         )
-    err = rel_error(got, ref)
-    if err < tol:
-        return rel_error(got, np.asarray(numeric, dtype=float)) if numeric is not None else None
+
+
+def _name_planted_mistake(got, ref, mutants):
+    """Raise _Mismatch when ``got`` is one of the planted mistakes (see _matches)."""
     for kind, text, arr in mutants:
         if _matches(got, np.asarray(arr, dtype=float) if arr is not None else None, ref):
             raise _Mismatch(kind, f"{_label(kind)} {text}")
+
+
+def _name_zero_bias(got, bias, symbol):
+    """Raise _Mismatch when ``got`` is a bias gradient and all zeros."""
     if bias and not np.any(got):
         raise _Mismatch(
             "bias",
             f"{_label('bias')} {symbol} is all zeros. The bias enters every row (and every "
             f"time step), so its gradient is the sum of δ over the batch (and over t).",
         )
+
+
+def _name_square_transpose(got, ref, symbol):
+    """Raise _Mismatch when a square ``got`` equals ``ref`` transposed."""
     if got.ndim == 2 and got.shape[0] == got.shape[1] and rel_error(got, ref.T) < MATCH:
         raise _Mismatch(
             "transposed",
             f"{_label('transposed')} {symbol} equals the right answer transposed. "
             f"Batch first, dL/dW = deltaᵀ @ H_prev, not H_prevᵀ @ delta.",
         )
+
+
+def _name_scalar_multiple(got, ref, n_batch, symbol):
+    """Raise _Mismatch when ``got`` is a constant multiple (other than 0 and 1) of ``ref``."""
     denom = float(np.vdot(ref, ref))
     if denom > 0:
         s = float(np.vdot(got, ref)) / denom
         if s != 0 and abs(s - 1) > 1e-6 and rel_error(got, s * ref) < MATCH:
-            if abs(s + 1) < 1e-6:
-                raise _Mismatch(
-                    "sign",
-                    f"{_label('sign')} {symbol} is the right answer times -1 "
-                    f"(look for o - y against y - o, or a minus sign that should not be there).",
-                )
-            if n_batch and n_batch > 1 and abs(s - n_batch) < 1e-6 * n_batch:
-                raise _Mismatch(
-                    "batch",
-                    f"{_label('batch')} {symbol} is N = {n_batch} times the right answer: "
-                    "the loss is the mean over the N examples, so the gradient carries a factor "
-                    "1/N.",
-                )
-            if n_batch and n_batch > 1 and abs(s * n_batch - 1) < 1e-6:
-                raise _Mismatch(
-                    "batch",
-                    f"{_label('batch')} {symbol} is 1/N = 1/{n_batch} of the right answer: "
-                    f"the 1/N of the mean is applied twice (once is enough).",
-                )
-            raise _Mismatch(
-                "factor",
-                f"{_label('factor')} {symbol} is {s:.4g} times the right answer: "
-                f"the direction is right, the scale is not.",
-            )
+            _name_factor(s, n_batch, symbol)
+
+
+def _name_factor(s, n_batch, symbol):
+    """Raise the _Mismatch for ``got`` = s * ref: a sign, N, 1/N, or another constant factor."""
+    if abs(s + 1) < 1e-6:
+        raise _Mismatch(
+            "sign",
+            f"{_label('sign')} {symbol} is the right answer times -1 "
+            f"(look for o - y against y - o, or a minus sign that should not be there).",
+        )
+    if n_batch and n_batch > 1 and abs(s - n_batch) < 1e-6 * n_batch:
+        raise _Mismatch(
+            "batch",
+            f"{_label('batch')} {symbol} is N = {n_batch} times the right answer: "
+            "the loss is the mean over the N examples, so the gradient carries a factor "
+            "1/N.",
+        )
+    if n_batch and n_batch > 1 and abs(s * n_batch - 1) < 1e-6:
+        raise _Mismatch(
+            "batch",
+            f"{_label('batch')} {symbol} is 1/N = 1/{n_batch} of the right answer: "
+            f"the 1/N of the mean is applied twice (once is enough).",
+        )
+    raise _Mismatch(
+        "factor",
+        f"{_label('factor')} {symbol} is {s:.4g} times the right answer: "
+        f"the direction is right, the scale is not.",
+    )
+
+
+def _name_all_zeros(got, bias, symbol):
+    """Raise _Mismatch when ``got`` is all zeros."""
     if not np.any(got):
         raise _Mismatch(
             "bias" if bias else "factor",
             f"{symbol} is all zeros. {_label('bias') if bias else ''}".strip(),
         )
+
+
+def _explain_where_wrong(got, ref, err, numeric, time_axis, time_offset):
+    """Raise the unnamed _Mismatch: where ``got`` is wrong (_locate), numbers included."""
     words, numbers = _locate(got, ref, time_axis, time_offset)
     numbers = f"relative error {err:.1e} against the reference; {numbers}"
     if numeric is not None:
@@ -318,3 +335,40 @@ def _compare(
         )
     text = f"{words or 'It differs from the right answer.'}\n  {numbers}"
     raise _Mismatch(None, text)
+
+
+def _compare(
+    got,
+    ref,
+    mutants=(),
+    numeric=None,
+    n_batch=None,
+    bias=False,
+    time_axis=None,
+    time_offset=1,
+    symbol="it",
+    tol=TOL,
+):
+    """Compare one output with the reference; raises _Mismatch when it is wrong.
+
+    Returns, when it is right, its relative error to ``numeric`` (None without ``numeric``).
+
+    mutants: sequence of (kind, explanation, array) -- the answer with one mistake planted.
+    numeric: central differences of the same quantity (or None). n_batch: N, to name a factor N.
+    bias: the output is a bias gradient (all zeros -> "missing bias gradient").
+    """
+    ref = np.asarray(ref, dtype=float)
+    got = _to_float_array(got, symbol, bias)
+    if got.shape != ref.shape:
+        _explain_wrong_shape(got, ref, mutants, symbol)
+    _reject_nonfinite(got, symbol)
+    err = rel_error(got, ref)
+    if err < tol:
+        return rel_error(got, np.asarray(numeric, dtype=float)) if numeric is not None else None
+    # the values are wrong: name the mistake if one fits, in this order, else say where
+    _name_planted_mistake(got, ref, mutants)
+    _name_zero_bias(got, bias, symbol)
+    _name_square_transpose(got, ref, symbol)
+    _name_scalar_multiple(got, ref, n_batch, symbol)
+    _name_all_zeros(got, bias, symbol)
+    _explain_where_wrong(got, ref, err, numeric, time_axis, time_offset)
